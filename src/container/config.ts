@@ -1,0 +1,120 @@
+// Loading a bundle's config.json: parse, schema, semantic checks, then the
+// normalization into what the init needs (runc's specconv step).
+import { readFileSync, realpathSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { RuntimeError } from '../errors';
+import type { InitConfig, InitMount, InitProcess } from '../init/config';
+import { NAMESPACES, type NamespaceType } from '../linux/constants';
+import { capMask } from '../spec/capabilities';
+import { parseMountOptions, rootfsPropagationFlags } from '../spec/mount-options';
+import { RLIMITS } from '../spec/rlimits';
+import type { Spec } from '../spec/types';
+import { schemaProblems, semanticProblems } from '../spec/validate';
+
+export function loadSpec(bundle: string): Spec {
+  const path = join(bundle, 'config.json');
+  let raw: string;
+  try {
+    raw = readFileSync(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new RuntimeError(`config.json: open ${path}: ${code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied' : String(code)}`);
+  }
+  let spec: unknown;
+  try {
+    spec = JSON.parse(raw);
+  } catch (e) {
+    throw new RuntimeError(`config.json: invalid JSON: ${(e as Error).message}`);
+  }
+  const problems = schemaProblems(spec);
+  if (!problems.length) problems.push(...semanticProblems(spec as Spec, bundle));
+  if (problems.length) throw new RuntimeError(problems.map((p) => `config.json: ${p}`).join('\n'));
+  return spec as Spec;
+}
+
+function normalizeProcess(spec: Spec): InitProcess | null {
+  const p = spec.process;
+  if (!p) return null;
+  const caps = p.capabilities;
+  return {
+    args: p.args ?? [],
+    env: p.env ?? [],
+    cwd: p.cwd,
+    uid: p.user?.uid ?? 0,
+    gid: p.user?.gid ?? 0,
+    additionalGids: p.user?.additionalGids ?? [],
+    umask: p.user?.umask ?? null,
+    rlimits: (p.rlimits ?? []).map((r) => ({ resource: RLIMITS[r.type], name: r.type, soft: String(r.soft), hard: String(r.hard) })),
+    capabilities: caps
+      ? {
+          bounding: capMask(caps.bounding).toString(),
+          effective: capMask(caps.effective).toString(),
+          permitted: capMask(caps.permitted).toString(),
+          inheritable: capMask(caps.inheritable).toString(),
+          ambient: capMask(caps.ambient).toString(),
+        }
+      : null,
+    noNewPrivileges: Boolean(p.noNewPrivileges),
+    oomScoreAdj: p.oomScoreAdj ?? null,
+  };
+}
+
+function normalizeMounts(spec: Spec, bundle: string): InitMount[] {
+  return (spec.mounts ?? []).map((m) => {
+    const o = parseMountOptions(m.options);
+    const bind = m.type === 'bind' || (o.flags & 0x1000) !== 0;
+    let source = m.source ?? null;
+    // Bind sources are host paths, relative to the bundle as runc reads them.
+    if (bind && source !== null && !isAbsolute(source)) source = resolve(bundle, source);
+    return {
+      source,
+      destination: m.destination,
+      type: bind ? null : m.type ?? null,
+      flags: bind ? o.flags | 0x1000 : o.flags,
+      propagation: o.propagation,
+      data: o.data || null,
+      bind,
+    };
+  });
+}
+
+export interface Normalized {
+  init: InitConfig;
+  /** Clone flags of the namespaces to create. */
+  cloneFlags: number;
+  /** A pid namespace to join (setns before clone, as it applies to children). */
+  joinPid: string | null;
+  rootfs: string;
+}
+
+export function normalize(spec: Spec, bundle: string, fifo: string, opts: { noPivot: boolean; preserveFds: number }): Normalized {
+  let rootfs = resolve(bundle, spec.root!.path);
+  try { rootfs = realpathSync(rootfs); } catch { /* validated already */ }
+  let cloneFlags = 0;
+  let joinPid: string | null = null;
+  const join: InitConfig['join'] = [];
+  for (const ns of spec.linux?.namespaces ?? []) {
+    const info = NAMESPACES[ns.type as NamespaceType];
+    if (ns.path === undefined) cloneFlags |= info.flag;
+    else if (ns.type === 'pid') joinPid = ns.path;
+    else join.push({ type: ns.type, flag: info.flag, path: ns.path });
+  }
+  const init: InitConfig = {
+    rootfs,
+    readonly: Boolean(spec.root!.readonly),
+    noPivot: opts.noPivot,
+    rootfsPropagation: rootfsPropagationFlags(spec.linux?.rootfsPropagation),
+    mounts: normalizeMounts(spec, bundle),
+    hostname: spec.hostname ?? null,
+    domainname: spec.domainname ?? null,
+    join,
+    devices: spec.linux?.devices ?? [],
+    maskedPaths: spec.linux?.maskedPaths ?? [],
+    readonlyPaths: spec.linux?.readonlyPaths ?? [],
+    sysctl: spec.linux?.sysctl ?? {},
+    process: normalizeProcess(spec),
+    fifo,
+    preserveFds: opts.preserveFds,
+  };
+  return { init, cloneFlags, joinPid, rootfs };
+}

@@ -1,0 +1,137 @@
+// `create`: the runtime side of the two-stage init. Prepares the state
+// directory and exec fifo, starts the init in its namespaces, feeds it the
+// normalized config over the sync channel and returns once it is ready, or
+// removes every trace of the container when anything fails.
+import { closeSync, openSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { RuntimeError } from '../errors';
+import { CLONE_NEWPID, O_CLOEXEC, O_RDONLY } from '../linux/constants';
+import { cloneExec } from '../linux/clone';
+import { linux as sys } from '../linux/libc';
+import { debug, warn } from '../log';
+import { processStartTime } from '../state/status';
+import { Store, type StoredState } from '../state/store';
+import { SyncChannel, type InitMessage } from '../sync';
+import { loadSpec, normalize } from './config';
+
+export interface CreateOptions {
+  root: string;
+  id: string;
+  bundle?: string;
+  pidFile?: string;
+  consoleSocket?: string;
+  noPivot?: boolean;
+  preserveFds?: number;
+}
+
+export const SPEC_VERSION = '1.2.0';
+const INIT_ENTRY = join(__dirname, '..', 'init-entry');
+
+export function writePidFile(path: string, pid: number): void {
+  const abs = resolve(path);
+  const tmp = join(dirname(abs), `.${process.pid}.pid`);
+  writeFileSync(tmp, String(pid), { mode: 0o644 });
+  renameSync(tmp, abs);
+}
+
+function describeWait(status: number | null): string {
+  if (status === null) return 'still running';
+  if ((status & 0x7f) === 0) return `exit status ${(status >> 8) & 0xff}`;
+  return `signal ${status & 0x7f}`;
+}
+
+/** Starts the init, joining a pid namespace by path first if asked. */
+function spawnInit(syncFd: number, cloneFlags: number, joinPid: string | null, preserveFds: number): number {
+  // Node marks inherited fds close-on-exec at start-up; stdio and the
+  // preserved fds must reach the init (and through it, the container).
+  for (let fd = 0; fd < 3 + preserveFds; fd++) {
+    try { sys.fcntlSetCloexec(fd, false); } catch { /* not open */ }
+  }
+  sys.fcntlSetCloexec(syncFd, false);
+  const env = [`_TSRUN_SYNC_FD=${syncFd}`];
+  if (!joinPid) return cloneExec(INIT_ENTRY, env, cloneFlags);
+  const own = openSync('/proc/self/ns/pid', O_RDONLY | O_CLOEXEC);
+  const target = openSync(joinPid, O_RDONLY | O_CLOEXEC);
+  try {
+    sys.setns(target, CLONE_NEWPID, `pid namespace ${joinPid}`);
+    try {
+      return cloneExec(INIT_ENTRY, env, cloneFlags);
+    } finally {
+      sys.setns(own, CLONE_NEWPID, 'own pid namespace');
+    }
+  } finally {
+    closeSync(own);
+    closeSync(target);
+  }
+}
+
+export function create(opts: CreateOptions): StoredState {
+  const store = new Store(opts.root);
+  store.dir(opts.id); // validates the id before anything else
+  const bundle = resolve(opts.bundle ?? '.');
+  const spec = loadSpec(bundle);
+  if (spec.hooks && Object.values(spec.hooks).some((h) => h && h.length)) {
+    warn('config.json: hooks are not run by this version of tsrun; ignoring them');
+  }
+  if (spec.linux?.seccomp) warn('config.json: linux.seccomp is not applied by this version of tsrun; running without a seccomp filter');
+  if (spec.linux?.resources || spec.linux?.cgroupsPath) debug('linux.resources and cgroupsPath are not applied yet');
+  store.create(opts.id);
+  let pid = 0;
+  let child = -1;
+  let parent = -1;
+  try {
+    const fifo = store.fifo(opts.id);
+    sys.mkfifo(fifo, 0o622);
+    const n = normalize(spec, bundle, fifo, { noPivot: Boolean(opts.noPivot), preserveFds: opts.preserveFds ?? 0 });
+    [parent, child] = sys.socketpair();
+    pid = spawnInit(child, n.cloneFlags, n.joinPid, opts.preserveFds ?? 0);
+    closeSync(child);
+    child = -1;
+    debug(`init started as pid ${pid}`);
+    const ch = new SyncChannel(parent);
+    ch.send({ type: 'config', payload: n.init });
+    for (;;) {
+      const msg = ch.recv<InitMessage>();
+      if (msg === null) {
+        const status = sys.waitpid(pid, false);
+        pid = 0;
+        throw new RuntimeError(`container init exited before it was ready (${describeWait(status)})`);
+      }
+      if (msg.type === 'error') throw new RuntimeError(msg.msg);
+      if (msg.type === 'ready') break;
+    }
+    closeSync(parent);
+    parent = -1;
+    const startTime = processStartTime(pid);
+    if (startTime === null) throw new RuntimeError('container init exited before it was ready');
+    const state: StoredState = {
+      ociVersion: SPEC_VERSION,
+      id: opts.id,
+      pid,
+      startTime,
+      bundle,
+      rootfs: n.rootfs,
+      created: rfc3339Nano(),
+      annotations: spec.annotations,
+      owner: '',
+      hasProcess: Boolean(spec.process),
+    };
+    store.write(state);
+    if (opts.pidFile) writePidFile(opts.pidFile, pid);
+    return state;
+  } catch (err) {
+    if (child >= 0) closeSync(child);
+    if (parent >= 0) closeSync(parent);
+    if (pid > 0) {
+      try { sys.kill(pid, 9); } catch { /* already gone */ }
+      try { sys.waitpid(pid, false); } catch { /* reaped */ }
+    }
+    store.remove(opts.id);
+    throw err;
+  }
+}
+
+/** RFC 3339 with nine fraction digits, as Go prints time.Time in JSON. */
+export function rfc3339Nano(): string {
+  return new Date().toISOString().replace(/Z$/, '000000Z');
+}

@@ -1,0 +1,46 @@
+// `delete [--force] ID`: removes a stopped container; a created one is
+// killed first (as runc), a running one only with --force. Missing
+// containers are fine with --force, so callers can clean up blindly.
+import { closeSync } from 'node:fs';
+import { RuntimeError, notExist } from '../errors';
+import { linux as sys } from '../linux/libc';
+import { deriveStatus, initAlive } from '../state/status';
+import { Store, type StoredState } from '../state/store';
+import { containerPids } from './kill';
+
+/** SIGKILLs the init and waits, through a pidfd, until it is gone. */
+export function killAndWait(state: StoredState): void {
+  let pidfd: number;
+  try { pidfd = sys.pidfdOpen(state.pid); } catch { return; }
+  try {
+    if (!initAlive(state)) return;
+    for (const pid of containerPids(state.pid)) {
+      try { sys.kill(pid, 9); } catch { /* gone */ }
+    }
+    sys.pidfdSendSignal(pidfd, 9);
+    sys.poll([pidfd], -1);
+  } catch (e) {
+    if ((e as { code?: string }).code !== 'ESRCH') throw e;
+  } finally {
+    closeSync(pidfd);
+  }
+}
+
+export function remove(root: string, id: string, force: boolean): void {
+  const store = new Store(root);
+  store.dir(id);
+  let state: StoredState;
+  try {
+    state = store.read(id);
+  } catch (e) {
+    // A directory without state.json is a create that died half-way.
+    if (force) { store.remove(id); return; }
+    throw e instanceof RuntimeError ? notExist() : e;
+  }
+  const status = deriveStatus(store, state);
+  if (status === 'running' || status === 'paused') {
+    if (!force) throw new RuntimeError(`cannot delete container ${id} that is not stopped: ${status}`);
+  }
+  if (status !== 'stopped') killAndWait(state);
+  store.remove(id);
+}

@@ -1,0 +1,56 @@
+// `kill [--all] ID [SIGNAL]`: signals the init through a pidfd (no pid-reuse
+// race); with --all, every process of the container.
+import { closeSync, readdirSync, readlinkSync } from 'node:fs';
+import { RuntimeError, notRunning } from '../errors';
+import { linux as sys } from '../linux/libc';
+import { parseSignal } from '../linux/signals';
+import { initAlive } from '../state/status';
+import { loadContainer } from './load';
+
+function nsOf(pid: number | 'self', ns: string): string | null {
+  try { return readlinkSync(`/proc/${pid}/ns/${ns}`); } catch { return null; }
+}
+
+/** Pids of the container: those in the init's pid namespace, if it has its own. */
+export function containerPids(initPid: number): number[] {
+  const pidns = nsOf(initPid, 'pid');
+  if (!pidns || pidns === nsOf('self', 'pid')) return [initPid];
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^[0-9]+$/.test(name)) continue;
+    if (nsOf(Number(name), 'pid') === pidns) out.push(Number(name));
+  }
+  return out;
+}
+
+export function signalInit(pid: number, signal: number, check: () => boolean): void {
+  const pidfd = sys.pidfdOpen(pid);
+  try {
+    if (!check()) throw notRunning();
+    sys.pidfdSendSignal(pidfd, signal);
+  } finally {
+    closeSync(pidfd);
+  }
+}
+
+export function kill(root: string, id: string, rawSignal: string | undefined, all: boolean): void {
+  const signal = parseSignal(rawSignal ?? 'SIGTERM');
+  if (signal === undefined) throw new RuntimeError(`unknown signal ${JSON.stringify(rawSignal)}`);
+  const { state, status } = loadContainer(root, id);
+  if (status === 'stopped') {
+    if (all) return;
+    throw notRunning();
+  }
+  if (all) {
+    for (const pid of containerPids(state.pid)) {
+      try { sys.kill(pid, signal); } catch { /* exited meanwhile */ }
+    }
+    return;
+  }
+  try {
+    signalInit(state.pid, signal, () => initAlive(state));
+  } catch (e) {
+    if ((e as { code?: string }).code === 'ESRCH') throw notRunning();
+    throw e;
+  }
+}

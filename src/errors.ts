@@ -1,0 +1,13 @@
+// Errors the CLI reports with runc's exact wording: containerd, podman and
+// CRI-O match these strings (see ../shared/runtime-cli-contract.md).
+export class RuntimeError extends Error {
+  constructor(message: string, readonly exitCode = 1) {
+    super(message);
+    this.name = 'RuntimeError';
+  }
+}
+
+export const notExist = (): RuntimeError => new RuntimeError('container does not exist');
+export const notRunning = (): RuntimeError => new RuntimeError('container not running');
+export const alreadyExists = (): RuntimeError => new RuntimeError('container with given ID already exists');
+export const invalidId = (): RuntimeError => new RuntimeError('invalid container ID format');

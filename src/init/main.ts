@@ -1,0 +1,89 @@
+// The container's init: started by `create` through clone(2) in the new
+// namespaces (see linux/clone.ts), it receives the normalized config on the
+// sync channel, builds the rootfs and the process, reports ready, then
+// blocks on the exec fifo until `start` and execs the container process.
+// Only synchronous calls on the main thread: setns and the capability and
+// signal state are per-thread, and the final execve keeps the caller's.
+import { openSync, writeSync } from 'node:fs';
+import * as C from '../linux/constants';
+import { linux as sys } from '../linux/libc';
+import { SyncChannel, type RuntimeMessage } from '../sync';
+import type { InitConfig } from './config';
+import { applyPaths, finalizeRootfs, prepareRootfs } from './rootfs';
+import { applyLateRlimits, execProcess, prepareProcess, type PreparedProcess } from './process';
+
+function joinNamespaces(cfg: InitConfig): void {
+  for (const ns of cfg.join) {
+    const fd = openSync(ns.path, C.O_RDONLY | C.O_CLOEXEC);
+    // setns(CLONE_NEWNS) refuses a thread that shares its fs_struct.
+    if (ns.flag === C.CLONE_NEWNS) sys.unshare(C.CLONE_FS);
+    sys.setns(fd, ns.flag, `${ns.type} namespace ${ns.path}`);
+  }
+}
+
+function writeSysctls(sysctl: Record<string, string>): void {
+  const { writeFileSync } = require('node:fs') as typeof import('node:fs');
+  for (const [key, value] of Object.entries(sysctl)) {
+    const path = '/proc/sys/' + key.replace(/\./g, '/');
+    try {
+      writeFileSync(path, value);
+    } catch (e) {
+      throw new Error(`write sysctl ${key}=${value} (${path}): ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+  }
+}
+
+function run(ch: SyncChannel): never {
+  const msg = ch.recv<RuntimeMessage>();
+  if (!msg || msg.type !== 'config') process.exit(1);
+  const cfg = msg.payload as InitConfig;
+  joinNamespaces(cfg);
+  // Held as O_PATH across pivot_root, reopened through /proc/self/fd.
+  const fifo = openSync(cfg.fifo, C.O_PATH | C.O_CLOEXEC);
+  prepareRootfs(sys, cfg);
+  finalizeRootfs(sys, cfg);
+  if (cfg.hostname !== null) sys.sethostname(cfg.hostname);
+  if (cfg.domainname !== null) sys.setdomainname(cfg.domainname);
+  writeSysctls(cfg.sysctl);
+  applyPaths(sys, cfg);
+  let prepared: PreparedProcess | null = null;
+  if (cfg.process) prepared = prepareProcess(sys, cfg.process);
+  ch.send({ type: 'ready' });
+  // Blocks until `start` opens the fifo for reading.
+  const w = openSync(`/proc/self/fd/${fifo}`, C.O_WRONLY | C.O_CLOEXEC);
+  writeSync(w, '0');
+  if (!prepared) {
+    // `start` refuses a config without process; nothing to run.
+    process.exit(1);
+  }
+  try {
+    applyLateRlimits(sys, cfg.process!);
+    return execProcess(sys, prepared, cfg.preserveFds);
+  } catch (e) {
+    // `start` has returned by now: stderr is all that is left.
+    writeSync(2, `tsrun: ${(e as Error).message}\n`);
+    process.exit(127);
+  }
+}
+
+function main(): void {
+  const fd = Number(process.env._TSRUN_SYNC_FD);
+  delete process.env._TSRUN_SYNC_FD;
+  if (!Number.isInteger(fd) || fd < 3) {
+    writeSync(2, 'tsrun init: must be started by tsrun create\n');
+    process.exit(1);
+  }
+  sys.fcntlSetCloexec(fd, true);
+  // Keep /proc/1/exe (the node binary) and our memory out of reach of
+  // processes in the container until the final execve.
+  sys.prctl(C.PR_SET_DUMPABLE, 0, 0, 'PR_SET_DUMPABLE');
+  const ch = new SyncChannel(fd);
+  try {
+    run(ch);
+  } catch (e) {
+    try { ch.send({ type: 'error', msg: (e as Error).message }); } catch { /* the runtime is gone */ }
+    process.exit(1);
+  }
+}
+
+main();

@@ -1,0 +1,63 @@
+// Resolving paths inside the container's rootfs without ever leaving it:
+// openat2(RESOLVE_IN_ROOT) treats the rootfs as "/" for every symlink and
+// "..", so a destination like /etc/evil -> /host stays under the rootfs.
+// Callers get O_PATH fds and act on /proc/self/fd/N, never on a path that
+// could be swapped between the check and the use.
+import { closeSync } from 'node:fs';
+import * as C from '../linux/constants';
+import { SyscallError } from '../linux/errors';
+import type { Syscalls } from '../linux/syscalls';
+
+export const fdPath = (fd: number): string => `/proc/self/fd/${fd}`;
+
+const RESOLVE = C.RESOLVE_IN_ROOT | C.RESOLVE_NO_MAGICLINKS;
+
+/** Opens `path` (absolute, as seen in the container) under rootFd as O_PATH. */
+export function openInRoot(sys: Syscalls, rootFd: number, path: string): number {
+  const rel = path.split('/').filter(Boolean).join('/') || '.';
+  return sys.openat2(rootFd, rel, C.O_PATH | C.O_CLOEXEC, 0, RESOLVE);
+}
+
+/**
+ * Opens `path` under rootFd, creating what is missing: directories along
+ * the way, and the last component as a directory or an empty file.
+ */
+export function ensureInRoot(sys: Syscalls, rootFd: number, path: string, last: 'dir' | 'file'): number {
+  try {
+    return openInRoot(sys, rootFd, path);
+  } catch (err) {
+    if (!(err instanceof SyscallError) || err.code !== 'ENOENT') throw err;
+  }
+  const parts = path.split('/').filter(Boolean);
+  let parent = openInRoot(sys, rootFd, '/');
+  try {
+    for (let i = 0; i < parts.length; i++) {
+      const sofar = '/' + parts.slice(0, i + 1).join('/');
+      let fd: number;
+      try {
+        fd = openInRoot(sys, rootFd, sofar);
+      } catch (err) {
+        if (!(err instanceof SyscallError) || err.code !== 'ENOENT') throw err;
+        const isLast = i === parts.length - 1;
+        if (isLast && last === 'file') {
+          const created = sys.openat2(parent, parts[i], C.O_CREAT | C.O_EXCL | C.O_WRONLY | C.O_CLOEXEC, 0o644,
+            C.RESOLVE_BENEATH | C.RESOLVE_NO_SYMLINKS);
+          closeSync(created);
+        } else {
+          try {
+            sys.mkdirat(parent, parts[i], 0o755);
+          } catch (e) {
+            throw e instanceof SyscallError ? new SyscallError('mkdir', sofar, e.errno) : e;
+          }
+        }
+        fd = openInRoot(sys, rootFd, sofar);
+      }
+      closeSync(parent);
+      parent = fd;
+    }
+    return parent;
+  } catch (err) {
+    closeSync(parent);
+    throw err;
+  }
+}

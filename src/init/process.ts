@@ -1,0 +1,133 @@
+// The container process: everything applied to the init before it waits on
+// the exec fifo, in runc's order, and the final execve.
+import { accessSync, constants as fsc, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import * as C from '../linux/constants';
+import { CAP_LAST } from '../spec/capabilities';
+import type { Syscalls } from '../linux/syscalls';
+import type { InitProcess } from './config';
+
+const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+function envValue(env: string[], key: string): string | undefined {
+  const hit = env.find((e) => e.startsWith(key + '='));
+  return hit === undefined ? undefined : hit.slice(key.length + 1);
+}
+
+/** Finds args[0] as Go's exec.LookPath does, with runc's error strings. */
+export function lookPath(args0: string, env: string[]): string {
+  const check = (p: string): string | null => {
+    try {
+      const st = statSync(p);
+      if (st.isDirectory()) return `is a directory`;
+      accessSync(p, fsc.X_OK);
+      return null;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      return code === 'EACCES' ? 'permission denied' : code === 'ENOENT' ? 'no such file or directory' : String(code);
+    }
+  };
+  if (args0.includes('/')) {
+    const problem = check(args0);
+    if (problem) throw new Error(`exec: ${JSON.stringify(args0)}: stat ${args0}: ${problem}`);
+    return args0;
+  }
+  let denied = false;
+  for (const dir of (envValue(env, 'PATH') ?? DEFAULT_PATH).split(':')) {
+    const p = `${dir || '.'}/${args0}`;
+    const problem = check(p);
+    if (!problem) return p;
+    if (problem === 'permission denied') denied = true;
+  }
+  if (denied) throw new Error(`exec: ${JSON.stringify(args0)}: permission denied`);
+  throw new Error(`exec: ${JSON.stringify(args0)}: executable file not found in $PATH`);
+}
+
+/** HOME from the container's /etc/passwd when the config does not set it. */
+function withHome(env: string[], uid: number): string[] {
+  if (envValue(env, 'HOME') !== undefined) return env;
+  let home = '/';
+  try {
+    for (const line of readFileSync('/etc/passwd', 'utf8').split('\n')) {
+      const f = line.split(':');
+      if (f.length >= 6 && Number(f[2]) === uid && f[2] !== '') { home = f[5] || '/'; break; }
+    }
+  } catch { /* no passwd file: "/" as runc */ }
+  return [...env, `HOME=${home}`];
+}
+
+export interface PreparedProcess { path: string; args: string[]; env: string[] }
+
+/**
+ * Applies the process settings that must fail `create` when wrong: rlimits,
+ * oom_score_adj, cwd, user and capabilities, no_new_privs. Returns what the
+ * final exec needs. RLIMIT_NOFILE is left for applyLateRlimits: the init
+ * still opens the exec fifo after this.
+ */
+export function prepareProcess(sys: Syscalls, p: InitProcess): PreparedProcess {
+  for (const r of p.rlimits) {
+    if (r.name === 'RLIMIT_NOFILE') continue;
+    sys.setrlimit(r.resource, r.name, BigInt(r.soft), BigInt(r.hard));
+  }
+  if (p.oomScoreAdj !== null) {
+    try { writeFileSync('/proc/self/oom_score_adj', String(p.oomScoreAdj)); } catch (e) {
+      throw new Error(`write /proc/self/oom_score_adj ${p.oomScoreAdj}: ${(e as Error).message}`);
+    }
+  }
+  const env = withHome(p.env, p.uid);
+  // runc creates a missing cwd.
+  try { mkdirSync(p.cwd, { recursive: true, mode: 0o755 }); } catch { /* chdir says why */ }
+  const caps = p.capabilities;
+  if (caps) {
+    const bounding = BigInt(caps.bounding);
+    for (let cap = 0; cap <= CAP_LAST; cap++) {
+      if (!(bounding & (1n << BigInt(cap)))) {
+        try { sys.prctl(C.PR_CAPBSET_DROP, cap, 0, `PR_CAPBSET_DROP ${cap}`); } catch (e) {
+          // A capability the running kernel does not know is not in the set.
+          if (!/EINVAL/.test((e as Error).message)) throw e;
+        }
+      }
+    }
+    sys.prctl(C.PR_SET_KEEPCAPS, 1, 0, 'PR_SET_KEEPCAPS');
+  }
+  sys.setgroups(p.additionalGids);
+  sys.setresgid(p.gid);
+  sys.setresuid(p.uid);
+  if (caps) {
+    sys.prctl(C.PR_SET_KEEPCAPS, 0, 0, 'PR_SET_KEEPCAPS');
+    sys.capset(BigInt(caps.effective), BigInt(caps.permitted), BigInt(caps.inheritable));
+    sys.prctl(C.PR_CAP_AMBIENT, C.PR_CAP_AMBIENT_CLEAR_ALL, 0, 'PR_CAP_AMBIENT_CLEAR_ALL');
+    // The kernel only raises ambient capabilities that are both permitted
+    // and inheritable; runc skips the others silently, and so do we.
+    const ambient = BigInt(caps.ambient) & BigInt(caps.permitted) & BigInt(caps.inheritable);
+    for (let cap = 0; cap <= CAP_LAST; cap++) {
+      if (ambient & (1n << BigInt(cap))) sys.prctl(C.PR_CAP_AMBIENT, C.PR_CAP_AMBIENT_RAISE, cap, `PR_CAP_AMBIENT_RAISE ${cap}`);
+    }
+  }
+  try {
+    process.chdir(p.cwd);
+  } catch (e) {
+    throw new Error(`chdir to cwd (${JSON.stringify(p.cwd)}) set in config.json failed: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`);
+  }
+  if (p.umask !== null) process.umask(p.umask);
+  else process.umask(0o022);
+  const path = lookPath(p.args[0], env);
+  if (p.noNewPrivileges) sys.prctl(C.PR_SET_NO_NEW_PRIVS, 1, 0, 'PR_SET_NO_NEW_PRIVS');
+  return { path, args: p.args, env };
+}
+
+export function applyLateRlimits(sys: Syscalls, p: InitProcess): void {
+  for (const r of p.rlimits) {
+    if (r.name === 'RLIMIT_NOFILE') sys.setrlimit(r.resource, r.name, BigInt(r.soft), BigInt(r.hard));
+  }
+}
+
+/** Hands the process over: only stdio and preserved fds, default signals, execve. */
+export function execProcess(sys: Syscalls, prepared: PreparedProcess, preserveFds: number): never {
+  sys.closeRangeCloexec(3 + preserveFds);
+  // Node marks every fd it inherits close-on-exec at start-up.
+  for (let fd = 0; fd < 3 + preserveFds; fd++) {
+    try { sys.fcntlSetCloexec(fd, false); } catch { /* a preserved fd that is not open */ }
+  }
+  sys.resetSignals();
+  return sys.execve(prepared.path, prepared.args, prepared.env);
+}

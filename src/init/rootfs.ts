@@ -1,0 +1,279 @@
+// Builds the container's root filesystem inside the init's mount namespace,
+// in runc's order: propagation, the rootfs bind, config mounts in order,
+// /dev, pivot_root, then the read-only and masked paths.
+import { closeSync, existsSync, lstatSync, openSync, readFileSync, statSync } from 'node:fs';
+import * as C from '../linux/constants';
+import { SyscallError } from '../linux/errors';
+import type { Syscalls } from '../linux/syscalls';
+import type { Device } from '../spec/types';
+import type { InitConfig, InitMount } from './config';
+import { ensureInRoot, fdPath, openInRoot } from './paths';
+
+function rethrowAs(err: unknown, call: string, arg: string): never {
+  if (err instanceof SyscallError) throw new SyscallError(call, arg, err.errno);
+  throw err;
+}
+
+/** Runs fn with an O_PATH fd of `dest` under the rootfs, closing it after. */
+function withTarget<T>(sys: Syscalls, rootFd: number, dest: string, fn: (fd: number) => T): T {
+  const fd = openInRoot(sys, rootFd, dest);
+  try { return fn(fd); } finally { closeSync(fd); }
+}
+
+function isDirectory(path: string): boolean {
+  try { return statSync(path).isDirectory(); } catch { return true; }
+}
+
+/** The host's cgroup v1 hierarchies (mount options naming their controllers). */
+function cgroupV1Hierarchies(): { name: string; options: string }[] {
+  const out: { name: string; options: string }[] = [];
+  for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+    const sep = line.indexOf(' - ');
+    if (sep < 0) continue;
+    const [fstype, , superOpts] = line.slice(sep + 3).split(' ');
+    if (fstype !== 'cgroup') continue;
+    const opts = superOpts.split(',').filter((o) => o !== 'rw' && o !== 'ro' && !o.startsWith('release_agent') && o !== 'clone_children');
+    const name = opts.find((o) => o.startsWith('name='))?.slice(5) ?? opts.join(',');
+    if (!out.some((h) => h.name === name)) out.push({ name, options: opts.join(',') });
+  }
+  return out;
+}
+
+function mountCgroup(sys: Syscalls, rootFd: number, m: InitMount): void {
+  const flags = m.flags & ~(C.MS_BIND | C.MS_REC | C.MS_REMOUNT);
+  const unifiedOnly = (() => {
+    try { return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').every((l) => !l.includes(' - cgroup ')); } catch { return false; }
+  })();
+  if (unifiedOnly) {
+    withTarget(sys, rootFd, m.destination, (fd) => {
+      try { sys.mount('cgroup2', fdPath(fd), 'cgroup2', flags, null); } catch (e) { rethrowAs(e, 'mount', `cgroup2 on ${m.destination}`); }
+    });
+    return;
+  }
+  // cgroup v1 (or hybrid): a tmpfs holding one mount per hierarchy, made
+  // read-only at the end if the config asks for ro.
+  withTarget(sys, rootFd, m.destination, (fd) => {
+    try { sys.mount('tmpfs', fdPath(fd), 'tmpfs', flags & ~C.MS_RDONLY, 'mode=755'); } catch (e) { rethrowAs(e, 'mount', `tmpfs on ${m.destination}`); }
+  });
+  for (const h of cgroupV1Hierarchies()) {
+    const sub = `${m.destination}/${h.name}`;
+    const fd = ensureInRoot(sys, rootFd, sub, 'dir');
+    try {
+      sys.mount('cgroup', fdPath(fd), 'cgroup', flags, h.options);
+    } catch (e) {
+      rethrowAs(e, 'mount', `cgroup (${h.options}) on ${sub}`);
+    } finally {
+      closeSync(fd);
+    }
+    // cpu,cpuacct co-mounted: the usual per-controller links.
+    if (h.name.includes(',')) {
+      for (const ctrl of h.name.split(',')) {
+        withTarget(sys, rootFd, m.destination, (dir) => {
+          try { sys.symlink(h.name, `${fdPath(dir)}/${ctrl}`); } catch (e) {
+            if (!(e instanceof SyscallError && e.code === 'EEXIST')) rethrowAs(e, 'symlink', `${m.destination}/${ctrl}`);
+          }
+        });
+      }
+    }
+  }
+  if (m.flags & C.MS_RDONLY) {
+    withTarget(sys, rootFd, m.destination, (fd) => {
+      try { sys.mount(null, fdPath(fd), null, C.MS_REMOUNT | flags, 'mode=755'); } catch (e) { rethrowAs(e, 'mount', `remount ${m.destination} read-only`); }
+    });
+  }
+}
+
+function mountOne(sys: Syscalls, rootFd: number, m: InitMount): void {
+  if (m.type === 'cgroup') {
+    ensureInRoot(sys, rootFd, m.destination, 'dir');
+    mountCgroup(sys, rootFd, m);
+    return;
+  }
+  const fileTarget = m.bind && m.source !== null && !isDirectory(m.source);
+  const fd = ensureInRoot(sys, rootFd, m.destination, fileTarget ? 'file' : 'dir');
+  const label = `${m.source ?? m.type ?? 'none'} on ${m.destination}`;
+  try {
+    if (m.bind) {
+      if (m.source === null || !existsSync(m.source)) {
+        throw new SyscallError('mount', `bind ${m.source ?? '(no source)'} on ${m.destination}`, C_ENOENT);
+      }
+      sys.mount(m.source, fdPath(fd), null, C.MS_BIND | (m.flags & C.MS_REC), null);
+    } else {
+      sys.mount(m.source ?? m.type ?? 'none', fdPath(fd), m.type, m.flags & ~C.MS_REMOUNT, m.data || null);
+    }
+  } catch (e) {
+    rethrowAs(e, 'mount', label);
+  } finally {
+    closeSync(fd);
+  }
+  // A bind mount takes its other flags only from a remount of the new mount.
+  const extra = m.flags & ~(C.MS_BIND | C.MS_REC | C.MS_REMOUNT);
+  if (m.bind && extra) {
+    withTarget(sys, rootFd, m.destination, (t) => {
+      try { sys.mount(null, fdPath(t), null, C.MS_BIND | C.MS_REMOUNT | extra, null); } catch (e) { rethrowAs(e, 'mount', `remount ${m.destination}`); }
+    });
+  }
+  for (const p of m.propagation) {
+    withTarget(sys, rootFd, m.destination, (t) => {
+      try { sys.mount(null, fdPath(t), null, p, null); } catch (e) { rethrowAs(e, 'mount', `propagation of ${m.destination}`); }
+    });
+  }
+}
+const C_ENOENT = 2;
+
+const DEFAULT_DEVICES: Device[] = [
+  { path: '/dev/null', type: 'c', major: 1, minor: 3, fileMode: 0o666, uid: 0, gid: 0 },
+  { path: '/dev/zero', type: 'c', major: 1, minor: 5, fileMode: 0o666, uid: 0, gid: 0 },
+  { path: '/dev/full', type: 'c', major: 1, minor: 7, fileMode: 0o666, uid: 0, gid: 0 },
+  { path: '/dev/random', type: 'c', major: 1, minor: 8, fileMode: 0o666, uid: 0, gid: 0 },
+  { path: '/dev/urandom', type: 'c', major: 1, minor: 9, fileMode: 0o666, uid: 0, gid: 0 },
+  { path: '/dev/tty', type: 'c', major: 5, minor: 0, fileMode: 0o666, uid: 0, gid: 0 },
+];
+
+const DEVICE_TYPES: Record<string, number> = { c: C.S_IFCHR, u: C.S_IFCHR, b: C.S_IFBLK, p: C.S_IFIFO };
+
+function createDevice(sys: Syscalls, rootFd: number, d: Device): void {
+  const slash = d.path.lastIndexOf('/');
+  const dir = d.path.slice(0, slash) || '/';
+  const name = d.path.slice(slash + 1);
+  const dirFd = ensureInRoot(sys, rootFd, dir, 'dir');
+  const at = `${fdPath(dirFd)}/${name}`;
+  try {
+    const mode = DEVICE_TYPES[d.type] | ((d.fileMode ?? 0o666) & 0o7777);
+    try {
+      sys.mknod(at, mode, d.major ?? 0, d.minor ?? 0);
+    } catch (e) {
+      if (e instanceof SyscallError && e.code === 'EEXIST') return;
+      if (!(e instanceof SyscallError && e.code === 'EPERM') || d.type === 'p') rethrowAs(e, 'mknod', d.path);
+      // Where mknod is not allowed, bind the host's node over an empty file.
+      const file = ensureInRoot(sys, rootFd, d.path, 'file');
+      try { sys.mount(d.path, fdPath(file), null, C.MS_BIND, null); } catch (err) { rethrowAs(err, 'mount', `bind ${d.path} on ${d.path}`); } finally { closeSync(file); }
+      return;
+    }
+    // mknod honours the umask; the spec's fileMode is exact.
+    sys.lchown(at, d.uid ?? 0, d.gid ?? 0);
+    const { chmodSync } = require('node:fs') as typeof import('node:fs');
+    chmodSync(at, (d.fileMode ?? 0o666) & 0o7777);
+  } finally {
+    closeSync(dirFd);
+  }
+}
+
+function setupDev(sys: Syscalls, rootFd: number, cfg: InitConfig): void {
+  const devBound = cfg.mounts.some((m) => m.destination.replace(/\/+$/, '') === '/dev' && m.bind);
+  if (!devBound) {
+    const userPaths = new Set(cfg.devices.map((d) => d.path));
+    for (const d of DEFAULT_DEVICES) if (!userPaths.has(d.path)) createDevice(sys, rootFd, d);
+  }
+  for (const d of cfg.devices) createDevice(sys, rootFd, d);
+  const links: [string, string][] = [
+    ['/proc/self/fd', 'fd'], ['/proc/self/fd/0', 'stdin'], ['/proc/self/fd/1', 'stdout'], ['/proc/self/fd/2', 'stderr'],
+  ];
+  if (existsSync('/proc/kcore')) links.push(['/proc/kcore', 'core']);
+  if (cfg.mounts.some((m) => m.destination.replace(/\/+$/, '') === '/dev/pts')) links.push(['pts/ptmx', 'ptmx']);
+  const devFd = ensureInRoot(sys, rootFd, '/dev', 'dir');
+  try {
+    for (const [target, name] of links) {
+      try {
+        sys.symlink(target, `${fdPath(devFd)}/${name}`);
+      } catch (e) {
+        if (!(e instanceof SyscallError && e.code === 'EEXIST')) rethrowAs(e, 'symlink', `/dev/${name} -> ${target}`);
+      }
+    }
+  } finally {
+    closeSync(devFd);
+  }
+}
+
+function pivot(sys: Syscalls, rootfs: string): void {
+  const oldRoot = openSync('/', C.O_DIRECTORY | C.O_RDONLY | C.O_CLOEXEC);
+  try {
+    process.chdir(rootfs);
+    sys.pivotRoot('.', '.');
+    // The old root is now stacked on "."; detach it without letting the
+    // unmount propagate back to the host.
+    sys.fchdir(oldRoot, 'old root');
+    sys.mount(null, '.', null, C.MS_SLAVE | C.MS_REC, null);
+    sys.umount2('.', C.MNT_DETACH);
+    process.chdir('/');
+  } catch (e) {
+    rethrowAs(e, 'pivot_root', rootfs);
+  } finally {
+    closeSync(oldRoot);
+  }
+}
+
+function moveRoot(sys: Syscalls, rootfs: string): void {
+  process.chdir(rootfs);
+  sys.mount(rootfs, '/', null, C.MS_MOVE, null);
+  sys.chroot('.');
+  process.chdir('/');
+}
+
+/** Everything up to and including the switch into the rootfs. */
+export function prepareRootfs(sys: Syscalls, cfg: InitConfig): void {
+  sys.mount(null, '/', null, cfg.rootfsPropagation, null);
+  try {
+    sys.mount(cfg.rootfs, cfg.rootfs, null, C.MS_BIND | C.MS_REC, null);
+  } catch (e) {
+    rethrowAs(e, 'mount', `bind rootfs ${cfg.rootfs}`);
+  }
+  const rootFd = openSync(cfg.rootfs, C.O_PATH | C.O_DIRECTORY | C.O_CLOEXEC);
+  try {
+    for (const m of cfg.mounts) mountOne(sys, rootFd, m);
+    setupDev(sys, rootFd, cfg);
+  } finally {
+    closeSync(rootFd);
+  }
+  if (cfg.noPivot) moveRoot(sys, cfg.rootfs);
+  else pivot(sys, cfg.rootfs);
+}
+
+/** After the switch: read-only root, sysctls, read-only and masked paths. */
+export function finalizeRootfs(sys: Syscalls, cfg: InitConfig): void {
+  if (cfg.readonly) {
+    try { sys.mount(null, '/', null, C.MS_BIND | C.MS_REMOUNT | C.MS_RDONLY, null); } catch (e) { rethrowAs(e, 'mount', 'remount / read-only'); }
+  }
+}
+
+export function applyPaths(sys: Syscalls, cfg: InitConfig): void {
+  for (const p of cfg.readonlyPaths) {
+    if (!pathExists(p)) continue;
+    try {
+      sys.mount(p, p, null, C.MS_BIND | C.MS_REC, null);
+      sys.mount(p, p, null, C.MS_BIND | C.MS_REMOUNT | C.MS_RDONLY | C.MS_REC | mountFlagsOf(p), null);
+    } catch (e) {
+      rethrowAs(e, 'mount', `read-only ${p}`);
+    }
+  }
+  for (const p of cfg.maskedPaths) {
+    if (!pathExists(p)) continue;
+    try {
+      if (lstatSync(p).isDirectory()) sys.mount('tmpfs', p, 'tmpfs', C.MS_RDONLY, null);
+      else sys.mount('/dev/null', p, null, C.MS_BIND, null);
+    } catch (e) {
+      rethrowAs(e, 'mount', `mask ${p}`);
+    }
+  }
+}
+
+function pathExists(p: string): boolean {
+  try { lstatSync(p); return true; } catch { return false; }
+}
+
+/** nosuid/nodev/noexec of the mount holding p, which a bind remount must keep. */
+function mountFlagsOf(p: string): number {
+  let best = '';
+  let flags = 0;
+  for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+    const f = line.split(' ');
+    if (f.length < 6) continue;
+    const mp = f[4].replace(/\\040/g, ' ');
+    if ((p === mp || p.startsWith(mp.endsWith('/') ? mp : mp + '/')) && mp.length >= best.length) {
+      best = mp;
+      const o = f[5].split(',');
+      flags = (o.includes('nosuid') ? C.MS_NOSUID : 0) | (o.includes('nodev') ? C.MS_NODEV : 0) | (o.includes('noexec') ? C.MS_NOEXEC : 0);
+    }
+  }
+  return flags;
+}

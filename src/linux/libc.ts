@@ -1,0 +1,173 @@
+// The real Syscalls, over glibc through koffi. The only module (with
+// clone.ts) that loads koffi; callers get errors as SyscallError with the
+// call, its key argument and the errno name.
+import koffi from 'koffi';
+import * as C from './constants';
+import { SyscallError } from './errors';
+import type { Syscalls } from './syscalls';
+
+export const libc = koffi.load('libc.so.6');
+
+const f = {
+  mount: libc.func('int mount(const char *src, const char *target, const char *fstype, unsigned long flags, const char *data)'),
+  umount2: libc.func('int umount2(const char *target, int flags)'),
+  chroot: libc.func('int chroot(const char *path)'),
+  fchdir: libc.func('int fchdir(int fd)'),
+  setns: libc.func('int setns(int fd, int nstype)'),
+  unshare: libc.func('int unshare(int flags)'),
+  sethostname: libc.func('int sethostname(const char *name, size_t len)'),
+  setdomainname: libc.func('int setdomainname(const char *name, size_t len)'),
+  mknod: libc.func('int mknod(const char *path, uint32_t mode, uint64_t dev)'),
+  lchown: libc.func('int lchown(const char *path, uint32_t uid, uint32_t gid)'),
+  symlink: libc.func('int symlink(const char *target, const char *path)'),
+  mkdirat: libc.func('int mkdirat(int dirfd, const char *path, uint32_t mode)'),
+  setgroups: libc.func('int setgroups(size_t n, const uint32_t *list)'),
+  setresgid: libc.func('int setresgid(uint32_t r, uint32_t e, uint32_t s)'),
+  setresuid: libc.func('int setresuid(uint32_t r, uint32_t e, uint32_t s)'),
+  prctl: libc.func('int prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5)'),
+  prlimit: libc.func('int prlimit(int pid, int resource, const void *newlim, void *oldlim)'),
+  fcntl: libc.func('int fcntl(int fd, int cmd, int arg)'),
+  signal: libc.func('void *signal(int sig, void *handler)'),
+  sigprocmask: libc.func('int sigprocmask(int how, const void *set, void *old)'),
+  execve: libc.func('int execve(const char *path, const void *argv, const void *envp)'),
+  mkfifo: libc.func('int mkfifo(const char *path, uint32_t mode)'),
+  socketpair: libc.func('int socketpair(int domain, int type, int protocol, _Out_ int *sv)'),
+  kill: libc.func('int kill(int pid, int sig)'),
+  waitpid: libc.func('int waitpid(int pid, _Out_ int *status, int options)'),
+  poll: libc.func('int poll(void *fds, unsigned long nfds, int timeout)'),
+  flock: libc.func('int flock(int fd, int op)'),
+  // glibc's syscall() is assembly that ignores the variadic convention, so
+  // fixed prototypes per use are safe on x86_64.
+  sysPivotRoot: libc.func('syscall', 'long', ['long', 'str', 'str']),
+  sysInt: libc.func('syscall', 'long', ['long', 'long', 'long', 'long', 'long']),
+  sysOpenat2: libc.func('syscall', 'long', ['long', 'int', 'str', 'void *', 'size_t']),
+  sysCap: libc.func('syscall', 'long', ['long', 'void *', 'void *']),
+};
+
+function fail(call: string, arg: string): never {
+  throw new SyscallError(call, arg, koffi.errno());
+}
+
+/** A NULL-terminated array of C strings; the Buffers must outlive the call. */
+export function cStringArray(strings: string[]): { ptr: Buffer; keep: Buffer[] } {
+  const keep = strings.map((s) => Buffer.from(s + '\0'));
+  const ptr = Buffer.alloc((strings.length + 1) * 8);
+  keep.forEach((b, i) => ptr.writeBigUInt64LE(BigInt(koffi.address(b)), i * 8));
+  return { ptr, keep };
+}
+
+function makedev(major: number, minor: number): bigint {
+  const ma = BigInt(major);
+  const mi = BigInt(minor);
+  return ((ma & 0xfffn) << 8n) | ((ma & ~0xfffn) << 32n) | (mi & 0xffn) | ((mi & ~0xffn) << 12n);
+}
+
+export const linux: Syscalls = {
+  mount(source, target, fstype, flags, data) {
+    if (f.mount(source, target, fstype, flags, data) !== 0) {
+      const what = flags & C.MS_REMOUNT ? `remount ${target}` : flags & C.MS_BIND ? `bind ${source} on ${target}` :
+        flags & C.MS_PROPAGATION && !fstype && !source ? `propagation of ${target}` : `${source ?? fstype} on ${target}`;
+      fail('mount', what);
+    }
+  },
+  umount2(target, flags) { if (f.umount2(target, flags) !== 0) fail('umount2', target); },
+  pivotRoot(newRoot, putOld) { if (Number(f.sysPivotRoot(C.SYS_pivot_root, newRoot, putOld)) !== 0) fail('pivot_root', newRoot); },
+  chroot(path) { if (f.chroot(path) !== 0) fail('chroot', path); },
+  fchdir(fd, what) { if (f.fchdir(fd) !== 0) fail('fchdir', what); },
+  setns(fd, nstype, what) { if (f.setns(fd, nstype) !== 0) fail('setns', what); },
+  unshare(flags) { if (f.unshare(flags) !== 0) fail('unshare', '0x' + flags.toString(16)); },
+  sethostname(name) { if (f.sethostname(name, Buffer.byteLength(name)) !== 0) fail('sethostname', name); },
+  setdomainname(name) { if (f.setdomainname(name, Buffer.byteLength(name)) !== 0) fail('setdomainname', name); },
+  mknod(path, mode, major, minor) { if (f.mknod(path, mode, makedev(major, minor)) !== 0) fail('mknod', path); },
+  lchown(path, uid, gid) { if (f.lchown(path, uid, gid) !== 0) fail('lchown', path); },
+  symlink(target, path) { if (f.symlink(target, path) !== 0) fail('symlink', `${path} -> ${target}`); },
+  mkdirat(dirfd, name, mode) { if (f.mkdirat(dirfd, name, mode) !== 0) fail('mkdir', name); },
+  openat2(dirfd, path, flags, mode, resolve) {
+    const how = Buffer.alloc(24);
+    how.writeBigUInt64LE(BigInt(flags), 0);
+    how.writeBigUInt64LE(BigInt(mode), 8);
+    how.writeBigUInt64LE(BigInt(resolve), 16);
+    const fd = Number(f.sysOpenat2(C.SYS_openat2, dirfd, path, how, 24));
+    if (fd < 0) fail('openat2', path);
+    return fd;
+  },
+  setgroups(gids) {
+    if (f.setgroups(gids.length, gids.length ? Uint32Array.from(gids) : null) !== 0) fail('setgroups', gids.join(','));
+  },
+  setresgid(gid) { if (f.setresgid(gid, gid, gid) !== 0) fail('setresgid', String(gid)); },
+  setresuid(uid) { if (f.setresuid(uid, uid, uid) !== 0) fail('setresuid', String(uid)); },
+  prctl(option, arg2, arg3 = 0, what = `option ${option}`) {
+    const r = f.prctl(option, arg2, arg3, 0, 0);
+    if (r < 0) fail('prctl', what);
+    return r;
+  },
+  capset(effective, permitted, inheritable) {
+    const hdr = Buffer.alloc(8);
+    hdr.writeUInt32LE(C.LINUX_CAPABILITY_VERSION_3, 0);
+    const data = Buffer.alloc(24);
+    const lo = (v: bigint) => Number(v & 0xffffffffn);
+    const hi = (v: bigint) => Number((v >> 32n) & 0xffffffffn);
+    data.writeUInt32LE(lo(effective), 0); data.writeUInt32LE(lo(permitted), 4); data.writeUInt32LE(lo(inheritable), 8);
+    data.writeUInt32LE(hi(effective), 12); data.writeUInt32LE(hi(permitted), 16); data.writeUInt32LE(hi(inheritable), 20);
+    if (Number(f.sysCap(C.SYS_capset, hdr, data)) !== 0) fail('capset', '');
+  },
+  setrlimit(resource, name, soft, hard) {
+    const lim = Buffer.alloc(16);
+    lim.writeBigUInt64LE(soft, 0);
+    lim.writeBigUInt64LE(hard, 8);
+    if (f.prlimit(0, resource, lim, null) !== 0) fail('setrlimit', name);
+  },
+  fcntlSetCloexec(fd, cloexec) {
+    if (f.fcntl(fd, C.F_SETFD, cloexec ? C.FD_CLOEXEC : 0) !== 0) fail('fcntl', `fd ${fd}`);
+  },
+  closeRangeCloexec(first) {
+    if (Number(f.sysInt(C.SYS_close_range, first, 0xffffffff, C.CLOSE_RANGE_CLOEXEC, 0)) !== 0) fail('close_range', String(first));
+  },
+  resetSignals() {
+    // Node ignores SIGPIPE and SIGXFSZ, and execve keeps ignored signals and
+    // the mask: give the container process a clean slate.
+    for (let sig = 1; sig < C.NSIG; sig++) {
+      if (sig === 9 || sig === 19 || sig === 32 || sig === 33) continue;
+      f.signal(sig, null);
+    }
+    if (f.sigprocmask(C.SIG_SETMASK, Buffer.alloc(128), null) !== 0) fail('sigprocmask', 'SIG_SETMASK');
+  },
+  execve(path, argv, envp) {
+    const a = cStringArray(argv);
+    const e = cStringArray(envp);
+    f.execve(path, a.ptr, e.ptr);
+    fail('exec', path);
+  },
+  mkfifo(path, mode) { if (f.mkfifo(path, mode) !== 0) fail('mkfifo', path); },
+  socketpair() {
+    const sv = [0, 0];
+    if (f.socketpair(C.AF_UNIX, C.SOCK_STREAM | C.SOCK_CLOEXEC, 0, sv) !== 0) fail('socketpair', 'AF_UNIX');
+    return [sv[0], sv[1]];
+  },
+  pidfdOpen(pid) {
+    const fd = Number(f.sysInt(C.SYS_pidfd_open, pid, 0, 0, 0));
+    if (fd < 0) fail('pidfd_open', String(pid));
+    return fd;
+  },
+  pidfdSendSignal(pidfd, signal) {
+    if (Number(f.sysInt(C.SYS_pidfd_send_signal, pidfd, signal, 0, 0)) !== 0) fail('pidfd_send_signal', `signal ${signal}`);
+  },
+  kill(pid, signal) { if (f.kill(pid, signal) !== 0) fail('kill', String(pid)); },
+  waitpid(pid, nohang) {
+    const status = [0];
+    const r = f.waitpid(pid, status, nohang ? C.WNOHANG : 0);
+    if (r < 0) fail('waitpid', String(pid));
+    return r === 0 ? null : status[0];
+  },
+  poll(fds, timeoutMs) {
+    const buf = Buffer.alloc(fds.length * 8);
+    fds.forEach((fd, i) => { buf.writeInt32LE(fd, i * 8); buf.writeInt16LE(C.POLLIN, i * 8 + 4); });
+    for (;;) {
+      const r = f.poll(buf, fds.length, timeoutMs);
+      if (r >= 0) break;
+      if (koffi.errno() !== 4 /* EINTR */) fail('poll', fds.join(','));
+    }
+    return fds.map((_, i) => buf.readInt16LE(i * 8 + 6));
+  },
+  flock(fd, exclusive) { if (f.flock(fd, exclusive ? 2 : 1) !== 0) fail('flock', `fd ${fd}`); },
+};

@@ -1,0 +1,42 @@
+// The typed syscall seam. Everything that touches the kernel beyond plain
+// fs calls goes through this interface, so rootfs and process logic can be
+// unit-tested against a recording fake (test/unit/fake-syscalls.js) and the
+// real implementation (libc.ts) is the only module that knows koffi.
+
+export interface Syscalls {
+  mount(source: string | null, target: string, fstype: string | null, flags: number, data: string | null): void;
+  umount2(target: string, flags: number): void;
+  pivotRoot(newRoot: string, putOld: string): void;
+  chroot(path: string): void;
+  fchdir(fd: number, what: string): void;
+  setns(fd: number, nstype: number, what: string): void;
+  unshare(flags: number): void;
+  sethostname(name: string): void;
+  setdomainname(name: string): void;
+  mknod(path: string, mode: number, major: number, minor: number): void;
+  lchown(path: string, uid: number, gid: number): void;
+  symlink(target: string, path: string): void;
+  mkdirat(dirfd: number, name: string, mode: number): void;
+  /** openat2 with RESOLVE flags; returns the new fd. */
+  openat2(dirfd: number, path: string, flags: number, mode: number, resolve: number): number;
+  setgroups(gids: number[]): void;
+  setresgid(gid: number): void;
+  setresuid(uid: number): void;
+  prctl(option: number, arg2: number | bigint, arg3?: number, what?: string): number;
+  capset(effective: bigint, permitted: bigint, inheritable: bigint): void;
+  setrlimit(resource: number, name: string, soft: bigint, hard: bigint): void;
+  fcntlSetCloexec(fd: number, cloexec: boolean): void;
+  closeRangeCloexec(first: number): void;
+  resetSignals(): void;
+  execve(path: string, argv: string[], envp: string[]): never;
+  mkfifo(path: string, mode: number): void;
+  socketpair(): [number, number];
+  pidfdOpen(pid: number): number;
+  pidfdSendSignal(pidfd: number, signal: number): void;
+  kill(pid: number, signal: number): void;
+  /** Waits for pid; returns the raw wait status, or null with WNOHANG and nothing to reap. */
+  waitpid(pid: number, nohang: boolean): number | null;
+  /** poll(2) on fds for POLLIN; returns the revents of each. */
+  poll(fds: number[], timeoutMs: number): number[];
+  flock(fd: number, exclusive: boolean): void;
+}

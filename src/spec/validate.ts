@@ -1,0 +1,97 @@
+// config.json validation: the JSON schema (compiled at build time by
+// scripts/build-validators.js), then the checks a schema cannot express.
+// Every problem becomes one line naming the JSON pointer and the rule.
+import { statSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import type { Spec } from './types';
+import { CAPABILITIES } from './capabilities';
+import { RLIMITS } from './rlimits';
+
+interface SchemaError { instancePath: string; message?: string; params?: Record<string, unknown>; keyword: string }
+type ValidateFn = ((data: unknown) => boolean) & { errors?: SchemaError[] | null };
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join('\n'));
+    this.name = 'ConfigError';
+  }
+}
+
+function describe(e: SchemaError): string {
+  const where = e.instancePath || '/';
+  let rule = e.message ?? e.keyword;
+  if (e.keyword === 'enum' && Array.isArray(e.params?.allowedValues)) {
+    rule += ': ' + (e.params!.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ');
+  }
+  if (e.keyword === 'additionalProperties' && e.params?.additionalProperty) rule += `: ${String(e.params.additionalProperty)}`;
+  return `${where}: ${rule}`;
+}
+
+let configValidator: ValidateFn | undefined;
+
+/** Schema problems of a parsed config.json, one string per violation. */
+export function schemaProblems(spec: unknown): string[] {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  configValidator ??= require('./config-validator.js') as ValidateFn;
+  if (configValidator(spec)) return [];
+  const seen = new Set<string>();
+  for (const e of configValidator.errors ?? []) seen.add(describe(e));
+  return [...seen];
+}
+
+/** Checks beyond the schema, as runc's configs/validate does. */
+export function semanticProblems(spec: Spec, bundle: string): string[] {
+  const out: string[] = [];
+  if (!spec.root) {
+    out.push('/root: must have required property \'path\'');
+  } else {
+    const rootfs = resolve(bundle, spec.root.path);
+    try {
+      if (!statSync(rootfs).isDirectory()) out.push(`/root/path: rootfs ${rootfs} is not a directory`);
+    } catch {
+      out.push(`/root/path: rootfs ${rootfs} does not exist`);
+    }
+  }
+  (spec.mounts ?? []).forEach((m, i) => {
+    if (!isAbsolute(m.destination)) out.push(`/mounts/${i}/destination: must be an absolute path: ${m.destination}`);
+  });
+  const seen = new Map<string, number>();
+  const namespaces = spec.linux?.namespaces ?? [];
+  namespaces.forEach((ns, i) => {
+    if (seen.has(ns.type)) out.push(`/linux/namespaces/${i}: duplicate namespace type ${ns.type}`);
+    seen.set(ns.type, i);
+    if (ns.path !== undefined) {
+      if (!isAbsolute(ns.path)) out.push(`/linux/namespaces/${i}/path: must be an absolute path: ${ns.path}`);
+      else {
+        try { statSync(ns.path); } catch { out.push(`/linux/namespaces/${i}/path: ${ns.path} does not exist`); }
+      }
+    }
+  });
+  const newNs = (t: string) => seen.has(t) && namespaces[seen.get(t)!].path === undefined;
+  if (spec.hostname && !seen.has('uts')) out.push('/hostname: unable to set hostname without a private UTS namespace');
+  if (spec.domainname && !seen.has('uts')) out.push('/domainname: unable to set domainname without a private UTS namespace');
+  if (!seen.has('mount')) out.push('/linux/namespaces: a mount namespace is required');
+  if (seen.has('user')) out.push('/linux/namespaces: user namespaces are not supported by tsrun yet');
+  if (seen.has('time') && !newNs('time')) {
+    // joining is fine; a new one needs timeOffsets support (issue 4)
+  }
+  const p = spec.process;
+  if (p) {
+    if (!isAbsolute(p.cwd)) out.push(`/process/cwd: must be an absolute path: ${p.cwd}`);
+    if (!p.args || p.args.length === 0) out.push('/process/args: must not be empty');
+    for (const set of ['bounding', 'effective', 'inheritable', 'permitted', 'ambient'] as const) {
+      (p.capabilities?.[set] ?? []).forEach((name, i) => {
+        if (!(name in CAPABILITIES)) out.push(`/process/capabilities/${set}/${i}: unknown capability ${JSON.stringify(name)}`);
+      });
+    }
+    const types = new Set<string>();
+    (p.rlimits ?? []).forEach((r, i) => {
+      if (!(r.type in RLIMITS)) out.push(`/process/rlimits/${i}/type: unknown rlimit ${JSON.stringify(r.type)}`);
+      if (types.has(r.type)) out.push(`/process/rlimits/${i}/type: duplicate rlimit ${r.type}`);
+      if (r.soft > r.hard) out.push(`/process/rlimits/${i}: soft limit ${r.soft} is above hard limit ${r.hard}`);
+      types.add(r.type);
+    });
+    if (p.terminal) out.push('/process/terminal: terminals are not supported by tsrun yet');
+  }
+  return out;
+}

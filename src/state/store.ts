@@ -1,0 +1,100 @@
+// The state store: <root>/<id>/ (0700) holds state.json (written atomically)
+// and, while the container is created but not started, exec.fifo.
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { alreadyExists, invalidId, notExist } from '../errors';
+
+// runc's id rule, range included: word characters and '+' to '.'.
+const ID_RE = /^[\w+-.]+$/;
+
+export function validateId(id: string): void {
+  if (!ID_RE.test(id) || id === '.' || id === '..' || id.length > 1024) throw invalidId();
+}
+
+export interface StoredState {
+  ociVersion: string;
+  id: string;
+  /** Host pid of the init (later the container process). */
+  pid: number;
+  /** starttime of that pid in /proc/PID/stat: guards against pid reuse. */
+  startTime: string;
+  bundle: string;
+  rootfs: string;
+  created: string;
+  annotations?: Record<string, string>;
+  owner: string;
+  /** False when config.json had no process: `start` must then refuse. */
+  hasProcess: boolean;
+}
+
+export class Store {
+  constructor(readonly root: string) {}
+
+  dir(id: string): string {
+    validateId(id);
+    return join(this.root, id);
+  }
+
+  fifo(id: string): string {
+    return join(this.dir(id), 'exec.fifo');
+  }
+
+  /** Creates the container's directory; fails if the id is taken. */
+  create(id: string): string {
+    const dir = this.dir(id);
+    mkdirSync(this.root, { recursive: true, mode: 0o700 });
+    try {
+      mkdirSync(dir, { mode: 0o700 });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw alreadyExists();
+      throw e;
+    }
+    return dir;
+  }
+
+  write(state: StoredState): void {
+    const dir = this.dir(state.id);
+    const tmp = join(dir, `.state.json.${process.pid}`);
+    const fd = openSync(tmp, 'w', 0o600);
+    try {
+      writeSync(fd, JSON.stringify(state));
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, join(dir, 'state.json'));
+  }
+
+  read(id: string): StoredState {
+    let raw: string;
+    try {
+      raw = readFileSync(join(this.dir(id), 'state.json'), 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') throw notExist();
+      throw e;
+    }
+    return JSON.parse(raw) as StoredState;
+  }
+
+  /** True when the directory exists (possibly without state.json, mid-create). */
+  exists(id: string): boolean {
+    try {
+      readdirSync(this.dir(id));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  remove(id: string): void {
+    rmSync(this.dir(id), { recursive: true, force: true });
+  }
+
+  ids(): string[] {
+    try {
+      return readdirSync(this.root, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+    } catch {
+      return [];
+    }
+  }
+}
