@@ -5,6 +5,7 @@ import yargs from 'yargs';
 import { configureLog, logError } from './log';
 
 const VERSION = '0.1.0';
+const COMMANDS = new Set(['create', 'run', 'start', 'state', 'kill', 'delete', 'list', 'spec', 'exec', 'ps', 'pause', 'resume', 'update', 'events', 'features', 'checkpoint', 'restore', 'help']);
 const SPEC = '1.2.0';
 
 function versionText(): string {
@@ -30,7 +31,7 @@ function defaultRoot(): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
+  if (argv.some((a) => a === '--version' || a === '-v') && !argv.some((a) => COMMANDS.has(a))) {
     writeSync(1, versionText());
     return 0;
   }

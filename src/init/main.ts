@@ -67,6 +67,7 @@ function run(ch: SyncChannel): never {
 }
 
 function main(): void {
+  process.title = 'tsrun init';
   const fd = Number(process.env._TSRUN_SYNC_FD);
   delete process.env._TSRUN_SYNC_FD;
   if (!Number.isInteger(fd) || fd < 3) {

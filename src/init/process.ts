@@ -3,6 +3,7 @@
 import { accessSync, constants as fsc, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as C from '../linux/constants';
 import { CAP_LAST } from '../spec/capabilities';
+import { describeFsError } from '../linux/errors';
 import type { Syscalls } from '../linux/syscalls';
 import type { InitProcess } from './config';
 
@@ -28,6 +29,7 @@ export function lookPath(args0: string, env: string[]): string {
   };
   if (args0.includes('/')) {
     const problem = check(args0);
+    if (problem === 'permission denied') throw new Error(`exec: ${JSON.stringify(args0)}: permission denied`);
     if (problem) throw new Error(`exec: ${JSON.stringify(args0)}: stat ${args0}: ${problem}`);
     return args0;
   }
@@ -106,7 +108,7 @@ export function prepareProcess(sys: Syscalls, p: InitProcess): PreparedProcess {
   try {
     process.chdir(p.cwd);
   } catch (e) {
-    throw new Error(`chdir to cwd (${JSON.stringify(p.cwd)}) set in config.json failed: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`);
+    throw describeFsError(e, `chdir to cwd (${JSON.stringify(p.cwd)}) set in config.json failed`);
   }
   if (p.umask !== null) process.umask(p.umask);
   else process.umask(0o022);
