@@ -39,6 +39,8 @@ export async function main(argv: string[]): Promise<number> {
   const parser = yargs(argv)
     .scriptName('tsrun')
     .version(false)
+    // --no-pivot and --no-new-keyring are flags of their own, not negations.
+    .parserConfiguration({ 'boolean-negation': false })
     .usage('tsrun [global options] command [command options] [arguments...]')
     .option('root', { type: 'string', default: defaultRoot(), describe: 'root directory for storage of container state' })
     .option('log', { type: 'string', describe: "set the log file to write tsrun logs to (default is '/dev/stderr')" })

@@ -2,7 +2,7 @@
 // directory and exec fifo, starts the init in its namespaces, feeds it the
 // normalized config over the sync channel and returns once it is ready, or
 // removes every trace of the container when anything fails.
-import { closeSync, openSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, openSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { RuntimeError } from '../errors';
 import { CLONE_NEWPID, O_CLOEXEC, O_RDONLY } from '../linux/constants';
@@ -82,6 +82,8 @@ export function create(opts: CreateOptions): StoredState {
   try {
     const fifo = store.fifo(opts.id);
     sys.mkfifo(fifo, 0o622);
+    // Not subject to the umask: the init may open it as the container's user.
+    chmodSync(fifo, 0o622);
     const n = normalize(spec, bundle, fifo, { noPivot: Boolean(opts.noPivot), preserveFds: opts.preserveFds ?? 0 });
     [parent, child] = sys.socketpair();
     pid = spawnInit(child, n.cloneFlags, n.joinPid, opts.preserveFds ?? 0);

@@ -49,14 +49,12 @@ function run(ch: SyncChannel): never {
   let prepared: PreparedProcess | null = null;
   if (cfg.process) prepared = prepareProcess(sys, cfg.process);
   ch.send({ type: 'ready' });
-  // Blocks until `start` opens the fifo for reading.
-  const w = openSync(`/proc/self/fd/${fifo}`, C.O_WRONLY | C.O_CLOEXEC);
-  writeSync(w, '0');
-  if (!prepared) {
-    // `start` refuses a config without process; nothing to run.
-    process.exit(1);
-  }
   try {
+    // Blocks until `start` opens the fifo for reading.
+    const w = openSync(`/proc/self/fd/${fifo}`, C.O_WRONLY | C.O_CLOEXEC);
+    writeSync(w, '0');
+    // `start` refuses a config without process: nothing to run.
+    if (!prepared) process.exit(1);
     applyLateRlimits(sys, cfg.process!);
     return execProcess(sys, prepared, cfg.preserveFds);
   } catch (e) {

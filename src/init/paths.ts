@@ -3,7 +3,8 @@
 // "..", so a destination like /etc/evil -> /host stays under the rootfs.
 // Callers get O_PATH fds and act on /proc/self/fd/N, never on a path that
 // could be swapped between the check and the use.
-import { closeSync } from 'node:fs';
+import { closeSync, readlinkSync } from 'node:fs';
+import { posix } from 'node:path';
 import * as C from '../linux/constants';
 import { SyscallError } from '../linux/errors';
 import type { Syscalls } from '../linux/syscalls';
@@ -22,7 +23,7 @@ export function openInRoot(sys: Syscalls, rootFd: number, path: string): number 
  * Opens `path` under rootFd, creating what is missing: directories along
  * the way, and the last component as a directory or an empty file.
  */
-export function ensureInRoot(sys: Syscalls, rootFd: number, path: string, last: 'dir' | 'file'): number {
+export function ensureInRoot(sys: Syscalls, rootFd: number, path: string, last: 'dir' | 'file', depth = 0): number {
   try {
     return openInRoot(sys, rootFd, path);
   } catch (err) {
@@ -38,6 +39,16 @@ export function ensureInRoot(sys: Syscalls, rootFd: number, path: string, last: 
         fd = openInRoot(sys, rootFd, sofar);
       } catch (err) {
         if (!(err instanceof SyscallError) || err.code !== 'ENOENT') throw err;
+        // A dangling symlink: create what it points to, inside the root.
+        let target: string | null = null;
+        try { target = readlinkSync(`${fdPath(parent)}/${parts[i]}`); } catch { /* not a symlink */ }
+        if (target !== null) {
+          if (depth >= 40) throw new SyscallError('mkdir', path, 40 /* ELOOP */);
+          const base = target.startsWith('/') ? target : posix.join('/' + parts.slice(0, i).join('/'), target);
+          closeSync(parent);
+          parent = -1;
+          return ensureInRoot(sys, rootFd, posix.normalize(`${base}/${parts.slice(i + 1).join('/')}`), last, depth + 1);
+        }
         const isLast = i === parts.length - 1;
         if (isLast && last === 'file') {
           const created = sys.openat2(parent, parts[i], C.O_CREAT | C.O_EXCL | C.O_WRONLY | C.O_CLOEXEC, 0o644,
@@ -57,7 +68,7 @@ export function ensureInRoot(sys: Syscalls, rootFd: number, path: string, last: 
     }
     return parent;
   } catch (err) {
-    closeSync(parent);
+    if (parent >= 0) closeSync(parent);
     throw err;
   }
 }

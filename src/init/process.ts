@@ -1,6 +1,6 @@
 // The container process: everything applied to the init before it waits on
 // the exec fifo, in runc's order, and the final execve.
-import { accessSync, constants as fsc, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants as fsc, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as C from '../linux/constants';
 import { CAP_LAST } from '../spec/capabilities';
 import { describeFsError } from '../linux/errors';
@@ -62,13 +62,15 @@ export interface PreparedProcess { path: string; args: string[]; env: string[] }
 /**
  * Applies the process settings that must fail `create` when wrong: rlimits,
  * oom_score_adj, cwd, user and capabilities, no_new_privs. Returns what the
- * final exec needs. RLIMIT_NOFILE is left for applyLateRlimits: the init
- * still opens the exec fifo after this.
+ * final exec needs. The soft RLIMIT_NOFILE waits for applyLateRlimits: the
+ * init still opens the exec fifo after this.
  */
 export function prepareProcess(sys: Syscalls, p: InitProcess): PreparedProcess {
   for (const r of p.rlimits) {
-    if (r.name === 'RLIMIT_NOFILE') continue;
-    sys.setrlimit(r.resource, r.name, BigInt(r.soft), BigInt(r.hard));
+    // NOFILE: the hard limit now (the kernel checks it while we are still
+    // privileged), the soft one after the init has opened the exec fifo.
+    const soft = r.name === 'RLIMIT_NOFILE' ? r.hard : r.soft;
+    sys.setrlimit(r.resource, r.name, BigInt(soft), BigInt(r.hard));
   }
   if (p.oomScoreAdj !== null) {
     try { writeFileSync('/proc/self/oom_score_adj', String(p.oomScoreAdj)); } catch (e) {
@@ -76,8 +78,6 @@ export function prepareProcess(sys: Syscalls, p: InitProcess): PreparedProcess {
     }
   }
   const env = withHome(p.env, p.uid);
-  // runc creates a missing cwd.
-  try { mkdirSync(p.cwd, { recursive: true, mode: 0o755 }); } catch { /* chdir says why */ }
   const caps = p.capabilities;
   if (caps) {
     const bounding = BigInt(caps.bounding);

@@ -210,9 +210,26 @@ function moveRoot(sys: Syscalls, rootfs: string): void {
   process.chdir('/');
 }
 
+/** Mount point of the mount holding `path`, and whether it is shared. */
+function mountOf(path: string): { mountPoint: string; shared: boolean } {
+  let best = { mountPoint: '/', shared: false };
+  for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+    const f = line.split(' ');
+    if (f.length < 7) continue;
+    const mp = f[4].replace(/\\040/g, ' ');
+    if ((path === mp || path.startsWith(mp === '/' ? '/' : mp + '/')) && mp.length >= best.mountPoint.length) {
+      best = { mountPoint: mp, shared: line.split(' - ')[0].includes(' shared:') };
+    }
+  }
+  return best;
+}
+
 /** Everything up to and including the switch into the rootfs. */
 export function prepareRootfs(sys: Syscalls, cfg: InitConfig): void {
   sys.mount(null, '/', null, cfg.rootfsPropagation, null);
+  // pivot_root refuses a new root whose parent mount is shared.
+  const parent = mountOf(cfg.rootfs);
+  if (parent.shared) sys.mount(null, parent.mountPoint, null, C.MS_PRIVATE, null);
   try {
     sys.mount(cfg.rootfs, cfg.rootfs, null, C.MS_BIND | C.MS_REC, null);
   } catch (e) {
@@ -222,11 +239,15 @@ export function prepareRootfs(sys: Syscalls, cfg: InitConfig): void {
   try {
     for (const m of cfg.mounts) mountOne(sys, rootFd, m);
     setupDev(sys, rootFd, cfg);
+    // runc creates a missing cwd, before the root can turn read-only.
+    if (cfg.process) closeSync(ensureInRoot(sys, rootFd, cfg.process.cwd, 'dir'));
   } finally {
     closeSync(rootFd);
   }
   if (cfg.noPivot) moveRoot(sys, cfg.rootfs);
   else pivot(sys, cfg.rootfs);
+  // Shared propagation can only be set on the new root once it is the root.
+  if (cfg.rootfsPropagation & C.MS_SHARED) sys.mount(null, '/', null, cfg.rootfsPropagation, null);
 }
 
 /** After the switch: read-only root, sysctls, read-only and masked paths. */

@@ -63,7 +63,10 @@ export function semanticProblems(spec: Spec, bundle: string): string[] {
     if (ns.path !== undefined) {
       if (!isAbsolute(ns.path)) out.push(`/linux/namespaces/${i}/path: must be an absolute path: ${ns.path}`);
       else {
-        try { statSync(ns.path); } catch { out.push(`/linux/namespaces/${i}/path: ${ns.path} does not exist`); }
+        try { statSync(ns.path); } catch (e) {
+          const code = (e as NodeJS.ErrnoException).code;
+          out.push(`/linux/namespaces/${i}/path: ${ns.path} ${code === 'ENOENT' ? 'does not exist' : `cannot be used: ${code}`}`);
+        }
       }
     }
   });
