@@ -16,7 +16,11 @@ const RESOLVE = C.RESOLVE_IN_ROOT | C.RESOLVE_NO_MAGICLINKS;
 /** Opens `path` (absolute, as seen in the container) under rootFd as O_PATH. */
 export function openInRoot(sys: Syscalls, rootFd: number, path: string): number {
   const rel = path.split('/').filter(Boolean).join('/') || '.';
-  return sys.openat2(rootFd, rel, C.O_PATH | C.O_CLOEXEC, 0, RESOLVE);
+  try {
+    return sys.openat2(rootFd, rel, C.O_PATH | C.O_CLOEXEC, 0, RESOLVE);
+  } catch (e) {
+    throw e instanceof SyscallError ? new SyscallError('open', `${path} in the rootfs`, e.errno) : e;
+  }
 }
 
 /**

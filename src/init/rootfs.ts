@@ -240,7 +240,9 @@ export function prepareRootfs(sys: Syscalls, cfg: InitConfig): void {
     for (const m of cfg.mounts) mountOne(sys, rootFd, m);
     setupDev(sys, rootFd, cfg);
     // runc creates a missing cwd, before the root can turn read-only.
-    if (cfg.process) closeSync(ensureInRoot(sys, rootFd, cfg.process.cwd, 'dir'));
+    if (cfg.process) {
+      try { closeSync(ensureInRoot(sys, rootFd, cfg.process.cwd, 'dir')); } catch (e) { rethrowAs(e, 'mkdir cwd', cfg.process.cwd); }
+    }
   } finally {
     closeSync(rootFd);
   }
