@@ -72,6 +72,13 @@ test('run of the default bundle prints its hostname, pid 1 and its mounts', { sk
   assert.match(r.stdout, /^hostname: tsrun\npid: 1\nmounts:\n/);
   assert.match(r.stdout, /\nproc \/proc proc /);
   assert.match(r.stdout, /\ntmpfs \/dev tmpfs rw,nosuid/);
+  assert.match(r.stdout, /\ndevpts \/dev\/pts devpts rw,nosuid,noexec,relatime,gid=5,mode=620,ptmxmode=666 /);
+  assert.match(r.stdout, /\nshm \/dev\/shm tmpfs rw,nosuid,nodev,noexec,relatime,size=65536k /);
+  assert.match(r.stdout, /\nmqueue \/dev\/mqueue mqueue rw,nosuid,nodev,noexec,relatime /);
+  assert.match(r.stdout, /\nsysfs \/sys sysfs ro,nosuid,nodev,noexec,relatime /);
+  assert.match(r.stdout, /\ncgroup \/sys\/fs\/cgroup\/\S+ cgroup ro,nosuid,nodev,noexec,relatime,/);
+  assert.match(r.stdout, /\nproc \/proc\/sys proc ro,/, 'readonlyPaths');
+  assert.match(r.stdout, /\ntmpfs \/proc\/acpi tmpfs ro,/, 'maskedPaths');
 });
 
 test('run --keep keeps the stopped container; run --detach returns at once', { skip }, async (t) => {
