@@ -4,9 +4,8 @@ import { writeSync } from 'node:fs';
 import yargs from 'yargs';
 import { configureLog, logError } from './log';
 
-const VERSION = '0.1.0';
+import { SPEC_VERSION as SPEC, VERSION } from './version';
 const COMMANDS = new Set(['create', 'run', 'start', 'state', 'kill', 'delete', 'list', 'spec', 'exec', 'ps', 'pause', 'resume', 'update', 'events', 'features', 'checkpoint', 'restore', 'help']);
-const SPEC = '1.2.0';
 
 function versionText(): string {
   return `tsrun version ${VERSION}\nspec: ${SPEC}\nnode: ${process.version}\n`;

@@ -10,6 +10,7 @@ import { parseMountOptions, rootfsPropagationFlags } from '../spec/mount-options
 import { RLIMITS } from '../spec/rlimits';
 import type { Spec } from '../spec/types';
 import { schemaProblems, semanticProblems } from '../spec/validate';
+import { SPEC_VERSION } from '../version';
 
 export function loadSpec(bundle: string): Spec {
   const path = join(bundle, 'config.json');
@@ -56,7 +57,34 @@ function normalizeProcess(spec: Spec): InitProcess | null {
       : null,
     noNewPrivileges: Boolean(p.noNewPrivileges),
     oomScoreAdj: p.oomScoreAdj ?? null,
+    ioPriority: p.ioPriority ? (IOPRIO_CLASSES[p.ioPriority.class] << 13) | (p.ioPriority.priority ?? 0) : null,
+    scheduler: p.scheduler
+      ? {
+          policy: SCHED_POLICIES[p.scheduler.policy],
+          flags: String((p.scheduler.flags ?? []).reduce((m, f) => m | SCHED_FLAGS[f], 0)),
+          nice: p.scheduler.nice ?? 0,
+          priority: p.scheduler.priority ?? 0,
+          runtime: String(p.scheduler.runtime ?? 0),
+          deadline: String(p.scheduler.deadline ?? 0),
+          period: String(p.scheduler.period ?? 0),
+        }
+      : null,
   };
+}
+
+const IOPRIO_CLASSES: Record<string, number> = { IOPRIO_CLASS_RT: 1, IOPRIO_CLASS_BE: 2, IOPRIO_CLASS_IDLE: 3 };
+export const SCHED_POLICIES: Record<string, number> = {
+  SCHED_OTHER: 0, SCHED_FIFO: 1, SCHED_RR: 2, SCHED_BATCH: 3, SCHED_ISO: 4, SCHED_IDLE: 5, SCHED_DEADLINE: 6,
+};
+export const SCHED_FLAGS: Record<string, number> = {
+  SCHED_FLAG_RESET_ON_FORK: 0x01, SCHED_FLAG_RECLAIM: 0x02, SCHED_FLAG_DL_OVERRUN: 0x04, SCHED_FLAG_KEEP_POLICY: 0x08,
+  SCHED_FLAG_KEEP_PARAMS: 0x10, SCHED_FLAG_UTIL_CLAMP_MIN: 0x20, SCHED_FLAG_UTIL_CLAMP_MAX: 0x40,
+};
+export const PERSONALITY_DOMAINS: Record<string, number> = { LINUX: 0x0000, LINUX32: 0x0008 };
+
+/** timens_offsets lines for linux.timeOffsets (monotonic and boottime clocks). */
+function timeOffsets(offsets: Record<string, { secs?: number; nanosecs?: number }> | undefined): string {
+  return Object.entries(offsets ?? {}).map(([clock, o]) => `${clock} ${o.secs ?? 0} ${o.nanosecs ?? 0}\n`).join('');
 }
 
 function normalizeMounts(spec: Spec, bundle: string): InitMount[] {
@@ -87,15 +115,19 @@ export interface Normalized {
   rootfs: string;
 }
 
-export function normalize(spec: Spec, bundle: string, fifo: string, opts: { noPivot: boolean; preserveFds: number }): Normalized {
+export function normalize(spec: Spec, bundle: string, fifo: string, opts: { id: string; noPivot: boolean; preserveFds: number }): Normalized {
   let rootfs = resolve(bundle, spec.root!.path);
   try { rootfs = realpathSync(rootfs); } catch { /* validated already */ }
   let cloneFlags = 0;
   let joinPid: string | null = null;
   const join: InitConfig['join'] = [];
+  let newTime = false;
   for (const ns of spec.linux?.namespaces ?? []) {
     const info = NAMESPACES[ns.type as NamespaceType];
-    if (ns.path === undefined) cloneFlags |= info.flag;
+    // A new time namespace is unshared by the init, which first writes its
+    // offsets; its final execve enters it.
+    if (ns.type === 'time' && ns.path === undefined) newTime = true;
+    else if (ns.path === undefined) cloneFlags |= info.flag;
     else if (ns.type === 'pid') joinPid = ns.path;
     else join.push({ type: ns.type, flag: info.flag, path: ns.path });
   }
@@ -115,6 +147,11 @@ export function normalize(spec: Spec, bundle: string, fifo: string, opts: { noPi
     process: normalizeProcess(spec),
     fifo,
     preserveFds: opts.preserveFds,
+    personality: spec.linux?.personality ? PERSONALITY_DOMAINS[spec.linux.personality.domain] : null,
+    timeOffsets: newTime ? timeOffsets(spec.linux?.timeOffsets) : null,
+    runtimeHooks: Boolean(spec.hooks?.prestart?.length || spec.hooks?.createRuntime?.length),
+    hooks: { createContainer: spec.hooks?.createContainer ?? [], startContainer: spec.hooks?.startContainer ?? [] },
+    hookState: { ociVersion: SPEC_VERSION, id: opts.id, status: 'creating', bundle, annotations: spec.annotations ?? {} },
   };
   return { init, cloneFlags, joinPid, rootfs };
 }

@@ -24,7 +24,7 @@ export interface CreateOptions {
   preserveFds?: number;
 }
 
-export const SPEC_VERSION = '1.2.0';
+import { SPEC_VERSION } from '../version';
 const INIT_ENTRY = join(__dirname, '..', 'init-entry');
 
 export function writePidFile(path: string, pid: number): void {
@@ -65,14 +65,18 @@ function spawnInit(syncFd: number, cloneFlags: number, joinPid: string | null, p
   }
 }
 
+/** fds handed over by socket activation (systemd's LISTEN_FDS), passed on as runc does. */
+function socketActivationFds(): number {
+  const n = Number(process.env.LISTEN_FDS);
+  if (!Number.isInteger(n) || n <= 0 || Number(process.env.LISTEN_PID) !== process.pid) return 0;
+  return n;
+}
+
 export function create(opts: CreateOptions): StoredState {
   const store = new Store(opts.root);
   store.dir(opts.id); // validates the id before anything else
   const bundle = resolve(opts.bundle ?? '.');
   const spec = loadSpec(bundle);
-  if (spec.hooks && Object.values(spec.hooks).some((h) => h && h.length)) {
-    warn('config.json: hooks are not run by this version of tsrun; ignoring them');
-  }
   if (spec.linux?.seccomp) warn('config.json: linux.seccomp is not applied by this version of tsrun; running without a seccomp filter');
   if (spec.linux?.resources || spec.linux?.cgroupsPath) debug('linux.resources and cgroupsPath are not applied yet');
   store.create(opts.id);
@@ -84,12 +88,16 @@ export function create(opts: CreateOptions): StoredState {
     sys.mkfifo(fifo, 0o622);
     // Not subject to the umask: the init may open it as the container's user.
     chmodSync(fifo, 0o622);
-    const n = normalize(spec, bundle, fifo, { noPivot: Boolean(opts.noPivot), preserveFds: opts.preserveFds ?? 0 });
+    const listenFds = socketActivationFds();
+    const preserveFds = listenFds + (opts.preserveFds ?? 0);
+    const n = normalize(spec, bundle, fifo, { id: opts.id, noPivot: Boolean(opts.noPivot), preserveFds });
+    if (listenFds && n.init.process) n.init.process.env.push(`LISTEN_FDS=${listenFds}`, 'LISTEN_PID=1');
     [parent, child] = sys.socketpair();
-    pid = spawnInit(child, n.cloneFlags, n.joinPid, opts.preserveFds ?? 0);
+    pid = spawnInit(child, n.cloneFlags, n.joinPid, preserveFds);
     closeSync(child);
     child = -1;
     debug(`init started as pid ${pid}`);
+    n.init.hookState.pid = pid;
     const ch = new SyncChannel(parent);
     ch.send({ type: 'config', payload: n.init });
     for (;;) {
@@ -101,6 +109,15 @@ export function create(opts: CreateOptions): StoredState {
       }
       if (msg.type === 'error') throw new RuntimeError(msg.msg);
       if (msg.type === 'ready') break;
+      if (msg.type === 'hooks') {
+        // The namespaces exist, pivot_root has not happened: prestart and
+        // createRuntime run here, in the runtime's namespaces.
+        const { runHooks } = require('../hooks') as typeof import('../hooks');
+        const hookState = { ...n.init.hookState, status: 'creating' as const };
+        runHooks('prestart', spec.hooks?.prestart, hookState);
+        runHooks('createRuntime', spec.hooks?.createRuntime, hookState);
+        ch.send({ type: 'hooks-done' });
+      }
     }
     closeSync(parent);
     parent = -1;
@@ -117,6 +134,7 @@ export function create(opts: CreateOptions): StoredState {
       annotations: spec.annotations,
       owner: '',
       hasProcess: Boolean(spec.process),
+      hooks: spec.hooks?.poststart || spec.hooks?.poststop ? { poststart: spec.hooks.poststart, poststop: spec.hooks.poststop } : undefined,
     };
     store.write(state);
     if (opts.pidFile) writePidFile(opts.pidFile, pid);

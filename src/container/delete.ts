@@ -7,6 +7,8 @@ import { linux as sys } from '../linux/libc';
 import { deriveStatus, initAlive } from '../state/status';
 import { Store, type StoredState } from '../state/store';
 import { containerPids } from './kill';
+import { hookState } from './start';
+import { warn } from '../log';
 
 /** SIGKILLs the init and waits, through a pidfd, until it is gone. */
 export function killAndWait(state: StoredState): void {
@@ -42,5 +44,9 @@ export function remove(root: string, id: string, force: boolean): void {
     if (!force) throw new RuntimeError(`cannot delete container ${id} that is not stopped: ${status}`);
   }
   if (status !== 'stopped') killAndWait(state);
+  if (state.hooks?.poststop?.length) {
+    const { runHooksWarnOnly } = require('../hooks') as typeof import('../hooks');
+    runHooksWarnOnly('poststop', state.hooks.poststop, hookState(state, 'stopped'), warn);
+  }
   store.remove(id);
 }

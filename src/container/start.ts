@@ -6,6 +6,9 @@ import { RuntimeError } from '../errors';
 import { O_CLOEXEC, O_NONBLOCK, O_RDONLY } from '../linux/constants';
 import { linux as sys } from '../linux/libc';
 import { initAlive } from '../state/status';
+import type { StoredState } from '../state/store';
+import type { HookState } from '../hooks';
+import { warn } from '../log';
 import { loadContainer } from './load';
 
 export function start(root: string, id: string): void {
@@ -18,26 +21,49 @@ export function start(root: string, id: string): void {
   try {
     if (!initAlive(state)) throw new RuntimeError('cannot start a container that has stopped');
     const fifo = openSync(fifoPath, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    let received = '';
     try {
-      const buf = Buffer.alloc(1);
-      for (;;) {
-        const [fifoEv, pidEv] = sys.poll([fifo, pidfd], -1);
-        if (fifoEv & 0x1) {
-          let n = 0;
-          try { n = readSync(fifo, buf, 0, 1, null); } catch (e) {
-            if ((e as NodeJS.ErrnoException).code === 'EAGAIN') continue;
-            throw e;
-          }
-          if (n === 1) break;
-        }
-        if (pidEv) throw new RuntimeError('cannot start a container that has stopped');
-        if (fifoEv & 0x10) throw new RuntimeError('container init closed the exec fifo without starting');
-      }
+      received = readUntilExec(fifo, pidfd);
     } finally {
       closeSync(fifo);
+      unlinkSync(fifoPath);
     }
-    unlinkSync(fifoPath);
+    // '0' then end of file: the init exec'd the process. Anything else is
+    // the reason it could not.
+    if (received !== '0') {
+      if (received === '') throw new RuntimeError('cannot start a container that has stopped');
+      throw new RuntimeError(received.slice(1) || 'container process exited before it started');
+    }
   } finally {
     closeSync(pidfd);
   }
+  if (state.hooks?.poststart?.length) {
+    const { runHooksWarnOnly } = require('../hooks') as typeof import('../hooks');
+    runHooksWarnOnly('poststart', state.hooks.poststart, hookState(state, 'running'), warn);
+  }
+}
+
+/** Reads the exec fifo until its writer is gone; stops early if the init dies unheard. */
+function readUntilExec(fifo: number, pidfd: number): string {
+  const buf = Buffer.alloc(4096);
+  let got = '';
+  for (;;) {
+    const [fifoEv, pidEv] = sys.poll([fifo, pidfd], -1);
+    if (fifoEv & 0x1) {
+      let n = 0;
+      try { n = readSync(fifo, buf, 0, buf.length, null); } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EAGAIN') continue;
+        throw e;
+      }
+      if (n > 0) { got += buf.subarray(0, n).toString(); continue; }
+      return got;
+    }
+    // POLLHUP: every writer is gone (exec'd or exited).
+    if (fifoEv & 0x10) return got;
+    if (pidEv && !(fifoEv & 0x1)) return got;
+  }
+}
+
+export function hookState(state: StoredState, status: HookState['status']): HookState {
+  return { ociVersion: state.ociVersion, id: state.id, status, ...(status === 'stopped' ? {} : { pid: state.pid }), bundle: state.bundle, annotations: state.annotations ?? {} };
 }

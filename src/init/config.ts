@@ -1,7 +1,9 @@
 // What `create` sends the init over the sync channel: the spec normalized
 // by the runtime side (paths resolved, options parsed, names mapped to
 // numbers), so the init repeats none of that work.
-import type { Device } from '../spec/types';
+import type { HookState } from '../hooks';
+import type { Device, Hook } from '../spec/types';
+import type { SchedAttr } from '../linux/syscalls';
 
 export interface InitMount {
   source: string | null;
@@ -26,6 +28,14 @@ export interface InitProcess {
   capabilities: { bounding: string; effective: string; permitted: string; inheritable: string; ambient: string } | null;
   noNewPrivileges: boolean;
   oomScoreAdj: number | null;
+  /** ioprio_set value: class << 13 | priority. */
+  ioPriority: number | null;
+  /** sched_setattr fields, 64-bit ones as decimal strings. */
+  scheduler: { policy: number; flags: string; nice: number; priority: number; runtime: string; deadline: string; period: string } | null;
+}
+
+export function schedAttr(s: NonNullable<InitProcess['scheduler']>): SchedAttr {
+  return { policy: s.policy, flags: BigInt(s.flags), nice: s.nice, priority: s.priority, runtime: BigInt(s.runtime), deadline: BigInt(s.deadline), period: BigInt(s.period) };
 }
 
 export interface InitConfig {
@@ -45,4 +55,13 @@ export interface InitConfig {
   process: InitProcess | null;
   fifo: string;
   preserveFds: number;
+  /** personality(2) value, or null. */
+  personality: number | null;
+  /** A new time namespace: unshared by the init, with these timens_offsets. */
+  timeOffsets: string | null;
+  /** The runtime runs prestart/createRuntime hooks: pause before pivot_root. */
+  runtimeHooks: boolean;
+  hooks: { createContainer: Hook[]; startContainer: Hook[] };
+  /** The state passed to hooks the init runs (status set per hook). */
+  hookState: HookState;
 }

@@ -4,7 +4,7 @@
 // blocks on the exec fifo until `start` and execs the container process.
 // Only synchronous calls on the main thread: setns and the capability and
 // signal state are per-thread, and the final execve keeps the caller's.
-import { openSync, writeSync } from 'node:fs';
+import { openSync, writeFileSync, writeSync } from 'node:fs';
 import * as C from '../linux/constants';
 import { linux as sys } from '../linux/libc';
 import { SyncChannel, type RuntimeMessage } from '../sync';
@@ -22,7 +22,6 @@ function joinNamespaces(cfg: InitConfig): void {
 }
 
 function writeSysctls(sysctl: Record<string, string>): void {
-  const { writeFileSync } = require('node:fs') as typeof import('node:fs');
   for (const [key, value] of Object.entries(sysctl)) {
     const path = '/proc/sys/' + key.replace(/\./g, '/');
     try {
@@ -33,33 +32,67 @@ function writeSysctls(sysctl: Record<string, string>): void {
   }
 }
 
+/** Stage hooks: the runtime's (prestart, createRuntime), then createContainer here. */
+function hooksBeforePivot(ch: SyncChannel, cfg: InitConfig): void {
+  if (cfg.runtimeHooks) {
+    ch.send({ type: 'hooks', name: 'createRuntime' });
+    const reply = ch.recv<RuntimeMessage>();
+    if (!reply || reply.type !== 'hooks-done') process.exit(1);
+  }
+  if (cfg.hooks.createContainer.length) {
+    hooks().runHooks('createContainer', cfg.hooks.createContainer, { ...cfg.hookState, status: 'creating' });
+  }
+}
+
+let hooksModule: typeof import('../hooks') | undefined;
+// Loaded before pivot_root when needed: afterwards tsrun's files are out of reach.
+const hooks = (): typeof import('../hooks') => (hooksModule ??= require('../hooks') as typeof import('../hooks'));
+
+function newTimeNamespace(offsets: string): void {
+  sys.unshare(C.CLONE_NEWTIME);
+  try {
+    writeFileSync('/proc/self/timens_offsets', offsets);
+  } catch (e) {
+    throw new Error(`write /proc/self/timens_offsets (linux.timeOffsets): ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
 function run(ch: SyncChannel): never {
   const msg = ch.recv<RuntimeMessage>();
   if (!msg || msg.type !== 'config') process.exit(1);
   const cfg = msg.payload as InitConfig;
   joinNamespaces(cfg);
+  if (cfg.timeOffsets !== null) newTimeNamespace(cfg.timeOffsets);
+  if (cfg.hooks.createContainer.length || cfg.hooks.startContainer.length) hooks();
   // Held as O_PATH across pivot_root, reopened through /proc/self/fd.
   const fifo = openSync(cfg.fifo, C.O_PATH | C.O_CLOEXEC);
-  prepareRootfs(sys, cfg);
+  prepareRootfs(sys, cfg, () => hooksBeforePivot(ch, cfg));
   finalizeRootfs(sys, cfg);
   if (cfg.hostname !== null) sys.sethostname(cfg.hostname);
   if (cfg.domainname !== null) sys.setdomainname(cfg.domainname);
   writeSysctls(cfg.sysctl);
   applyPaths(sys, cfg);
+  if (cfg.personality !== null) sys.personality(cfg.personality);
   let prepared: PreparedProcess | null = null;
   if (cfg.process) prepared = prepareProcess(sys, cfg.process);
   ch.send({ type: 'ready' });
+  // Blocks until `start` opens the fifo for reading. `start` then reads to
+  // the end: the fifo closes on our execve (it is close-on-exec), and any
+  // text before that is an error that stopped the container.
+  let w = -1;
   try {
-    // Blocks until `start` opens the fifo for reading.
-    const w = openSync(`/proc/self/fd/${fifo}`, C.O_WRONLY | C.O_CLOEXEC);
+    w = openSync(`/proc/self/fd/${fifo}`, C.O_WRONLY | C.O_CLOEXEC);
     writeSync(w, '0');
     // `start` refuses a config without process: nothing to run.
     if (!prepared) process.exit(1);
+    if (cfg.hooks.startContainer.length) {
+      hooks().runHooks('startContainer', cfg.hooks.startContainer, { ...cfg.hookState, status: 'created' });
+    }
     applyLateRlimits(sys, cfg.process!);
     return execProcess(sys, prepared, cfg.preserveFds);
   } catch (e) {
-    // `start` has returned by now: stderr is all that is left.
-    writeSync(2, `tsrun: ${(e as Error).message}\n`);
+    const message = (e as Error).message;
+    try { writeSync(w >= 0 ? w : 2, message); } catch { writeSync(2, `tsrun: ${message}\n`); }
     process.exit(127);
   }
 }

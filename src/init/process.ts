@@ -5,7 +5,7 @@ import * as C from '../linux/constants';
 import { CAP_LAST } from '../spec/capabilities';
 import { describeFsError } from '../linux/errors';
 import type { Syscalls } from '../linux/syscalls';
-import type { InitProcess } from './config';
+import { schedAttr, type InitProcess } from './config';
 
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -72,6 +72,9 @@ export function prepareProcess(sys: Syscalls, p: InitProcess): PreparedProcess {
     const soft = r.name === 'RLIMIT_NOFILE' ? r.hard : r.soft;
     sys.setrlimit(r.resource, r.name, BigInt(soft), BigInt(r.hard));
   }
+  // Inherited across execve; set while still privileged.
+  if (p.ioPriority !== null) sys.ioprioSet(p.ioPriority);
+  if (p.scheduler !== null) sys.schedSetattr(schedAttr(p.scheduler));
   if (p.oomScoreAdj !== null) {
     try { writeFileSync('/proc/self/oom_score_adj', String(p.oomScoreAdj)); } catch (e) {
       throw new Error(`write /proc/self/oom_score_adj ${p.oomScoreAdj}: ${(e as Error).message}`);

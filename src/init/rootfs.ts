@@ -225,7 +225,7 @@ function mountOf(path: string): { mountPoint: string; shared: boolean } {
 }
 
 /** Everything up to and including the switch into the rootfs. */
-export function prepareRootfs(sys: Syscalls, cfg: InitConfig): void {
+export function prepareRootfs(sys: Syscalls, cfg: InitConfig, beforePivot: () => void = () => undefined): void {
   sys.mount(null, '/', null, cfg.rootfsPropagation, null);
   // pivot_root refuses a new root whose parent mount is shared.
   const parent = mountOf(cfg.rootfs);
@@ -246,6 +246,7 @@ export function prepareRootfs(sys: Syscalls, cfg: InitConfig): void {
   } finally {
     closeSync(rootFd);
   }
+  beforePivot();
   if (cfg.noPivot) moveRoot(sys, cfg.rootfs);
   else pivot(sys, cfg.rootfs);
   // Shared propagation can only be set on the new root once it is the root.

@@ -106,6 +106,8 @@ export const SYS_pidfd_open = 434;
 export const SYS_close_range = 436;
 export const SYS_openat2 = 437;
 export const SYS_capget = 125;
+export const SYS_ioprio_set = 251;
+export const SYS_sched_setattr = 314;
 export const SYS_capset = 126;
 
 export const LINUX_CAPABILITY_VERSION_3 = 0x20080522;

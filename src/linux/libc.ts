@@ -36,6 +36,8 @@ const f = {
   waitpid: libc.func('int waitpid(int pid, _Out_ int *status, int options)'),
   poll: libc.func('int poll(void *fds, unsigned long nfds, int timeout)'),
   flock: libc.func('int flock(int fd, int op)'),
+  personality: libc.func('int personality(unsigned long persona)'),
+  sysPtr: libc.func('syscall', 'long', ['long', 'long', 'void *', 'long']),
   // glibc's syscall() is assembly that ignores the variadic convention, so
   // fixed prototypes per use are safe on x86_64.
   sysPivotRoot: libc.func('syscall', 'long', ['long', 'str', 'str']),
@@ -170,4 +172,21 @@ export const linux: Syscalls = {
     return fds.map((_, i) => buf.readInt16LE(i * 8 + 6));
   },
   flock(fd, exclusive) { if (f.flock(fd, exclusive ? 2 : 1) !== 0) fail('flock', `fd ${fd}`); },
+  personality(persona) { if (f.personality(persona) < 0) fail('personality', '0x' + persona.toString(16)); },
+  ioprioSet(value) {
+    // IOPRIO_WHO_PROCESS, 0 = the calling thread's process.
+    if (Number(f.sysInt(C.SYS_ioprio_set, 1, 0, value, 0)) !== 0) fail('ioprio_set', String(value));
+  },
+  schedSetattr(a) {
+    const attr = Buffer.alloc(56);
+    attr.writeUInt32LE(56, 0);
+    attr.writeUInt32LE(a.policy, 4);
+    attr.writeBigUInt64LE(a.flags, 8);
+    attr.writeInt32LE(a.nice, 16);
+    attr.writeUInt32LE(a.priority, 20);
+    attr.writeBigUInt64LE(a.runtime, 24);
+    attr.writeBigUInt64LE(a.deadline, 32);
+    attr.writeBigUInt64LE(a.period, 40);
+    if (Number(f.sysPtr(C.SYS_sched_setattr, 0, attr, 0)) !== 0) fail('sched_setattr', `policy ${a.policy}`);
+  },
 };

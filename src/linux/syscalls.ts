@@ -39,4 +39,17 @@ export interface Syscalls {
   /** poll(2) on fds for POLLIN; returns the revents of each. */
   poll(fds: number[], timeoutMs: number): number[];
   flock(fd: number, exclusive: boolean): void;
+  personality(persona: number): void;
+  ioprioSet(value: number): void;
+  schedSetattr(attr: SchedAttr): void;
+}
+
+export interface SchedAttr {
+  policy: number;
+  flags: bigint;
+  nice: number;
+  priority: number;
+  runtime: bigint;
+  deadline: bigint;
+  period: bigint;
 }

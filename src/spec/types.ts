@@ -33,6 +33,8 @@ export interface Process {
   apparmorProfile?: string;
   oomScoreAdj?: number;
   selinuxLabel?: string;
+  ioPriority?: { class: string; priority?: number };
+  scheduler?: { policy: string; nice?: number; priority?: number; flags?: string[]; runtime?: number; deadline?: number; period?: number };
 }
 
 export interface Namespace { type: string; path?: string }
@@ -60,6 +62,8 @@ export interface Linux {
   maskedPaths?: string[];
   readonlyPaths?: string[];
   mountLabel?: string;
+  personality?: { domain: string; flags?: string[] };
+  timeOffsets?: Record<string, { secs?: number; nanosecs?: number }>;
 }
 
 export interface Spec {

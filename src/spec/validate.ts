@@ -1,7 +1,7 @@
 // config.json validation: the JSON schema (compiled at build time by
 // scripts/build-validators.js), then the checks a schema cannot express.
 // Every problem becomes one line naming the JSON pointer and the rule.
-import { statSync } from 'node:fs';
+import { readlinkSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { Spec } from './types';
 import { CAPABILITIES } from './capabilities';
@@ -37,6 +37,37 @@ export function schemaProblems(spec: unknown): string[] {
   const seen = new Set<string>();
   for (const e of configValidator.errors ?? []) seen.add(describe(e));
   return [...seen];
+}
+
+const IPC_SYSCTLS = new Set(['kernel.msgmax', 'kernel.msgmnb', 'kernel.msgmni', 'kernel.sem', 'kernel.shmall', 'kernel.shmmax',
+  'kernel.shmmni', 'kernel.shm_rmid_forced']);
+
+function hostNs(type: string): string | null {
+  try { return readlinkSync(`/proc/self/ns/${type}`); } catch { return null; }
+}
+
+/**
+ * A sysctl is allowed only when the container owns the namespace the key
+ * belongs to (runc's rules); others would change the host.
+ */
+export function sysctlProblem(key: string, namespaces: { type: string; path?: string }[], host: (t: string) => string | null): string | null {
+  const ns = (type: string) => namespaces.find((n) => n.type === type);
+  const owns = (type: string, proc: string): boolean => {
+    const n = ns(type);
+    if (!n) return false;
+    if (n.path === undefined) return true;
+    try { return readlinkSync(n.path) !== host(proc); } catch { return true; }
+  };
+  if (IPC_SYSCTLS.has(key) || key.startsWith('fs.mqueue.')) {
+    return owns('ipc', 'ipc') ? null : `sysctl ${JSON.stringify(key)} is not allowed in the host's ipc namespace`;
+  }
+  if (key.startsWith('net.')) {
+    return owns('network', 'net') ? null : `sysctl ${JSON.stringify(key)} is not allowed in the host's network namespace`;
+  }
+  if (key === 'kernel.hostname' || key === 'kernel.domainname') {
+    return owns('uts', 'uts') ? null : `sysctl ${JSON.stringify(key)} is not allowed in the host's uts namespace`;
+  }
+  return `sysctl ${JSON.stringify(key)} is not in a separate kernel namespace`;
 }
 
 /** Checks beyond the schema, as runc's configs/validate does. */
@@ -75,9 +106,19 @@ export function semanticProblems(spec: Spec, bundle: string): string[] {
   if (spec.domainname && !seen.has('uts')) out.push('/domainname: unable to set domainname without a private UTS namespace');
   if (!seen.has('mount')) out.push('/linux/namespaces: a mount namespace is required');
   if (seen.has('user')) out.push('/linux/namespaces: user namespaces are not supported by tsrun yet');
+  if (spec.linux?.timeOffsets && !newNs('time')) out.push('/linux/timeOffsets: requires a new time namespace');
   if (seen.has('time') && !newNs('time')) {
-    // joining is fine; a new one needs timeOffsets support (issue 4)
+    out.push(`/linux/namespaces/${seen.get('time')}/path: joining a time namespace needs a single-threaded caller, which a Node init is not`);
   }
+  const personality = spec.linux?.personality;
+  if (personality) {
+    if (!['LINUX', 'LINUX32'].includes(personality.domain)) out.push(`/linux/personality/domain: unknown personality domain ${JSON.stringify(personality.domain)}`);
+    if (personality.flags?.length) out.push('/linux/personality/flags: no personality flags are defined');
+  }
+  Object.keys(spec.linux?.sysctl ?? {}).forEach((key) => {
+    const problem = sysctlProblem(key, namespaces, hostNs);
+    if (problem) out.push(`/linux/sysctl/${key.replace(/~/g, '~0').replace(/\//g, '~1')}: ${problem}`);
+  });
   const p = spec.process;
   if (p) {
     if (!isAbsolute(p.cwd)) out.push(`/process/cwd: must be an absolute path: ${p.cwd}`);

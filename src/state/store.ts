@@ -3,6 +3,7 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { alreadyExists, invalidId, notExist } from '../errors';
+import type { Hook } from '../spec/types';
 
 // runc's id rule, range included: word characters and '+' to '.'.
 const ID_RE = /^[\w+-.]+$/;
@@ -25,6 +26,8 @@ export interface StoredState {
   owner: string;
   /** False when config.json had no process: `start` must then refuse. */
   hasProcess: boolean;
+  /** Hooks the runtime runs after create. */
+  hooks?: { poststart?: Hook[]; poststop?: Hook[] };
 }
 
 export class Store {
