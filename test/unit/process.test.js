@@ -12,7 +12,7 @@ const { CAPABILITIES } = require('../../dist/spec/capabilities');
 function proc(overrides = {}) {
   return {
     args: ['/bin/sh'], env: ['PATH=/bin'], cwd: '/', uid: 1000, gid: 1001, additionalGids: [5, 6], umask: null,
-    rlimits: [], capabilities: null, noNewPrivileges: false, oomScoreAdj: null, ...overrides,
+    rlimits: [], capabilities: null, noNewPrivileges: false, oomScoreAdj: null, ioPriority: null, scheduler: null, ...overrides,
   };
 }
 
