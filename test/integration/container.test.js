@@ -252,3 +252,45 @@ test('a run of /bin/true starts at most two Node processes', { skip: skip || (sp
   assert.ok(node.length <= 2, `expected at most 2 Node processes, saw:\n${node.join('\n')}`);
   assert.ok(execs.some((l) => /execve\("\/bin\/true"/.test(l)), 'the container process was exec\'d');
 });
+
+test('personality, ioPriority, scheduler and a time namespace with offsets', { skip }, (t) => {
+  const { pid } = running(t, (c) => {
+    c.linux.personality = { domain: 'LINUX32' };
+    c.process.ioPriority = { class: 'IOPRIO_CLASS_BE', priority: 6 };
+    c.process.scheduler = { policy: 'SCHED_BATCH', nice: 7 };
+    c.linux.namespaces.push({ type: 'time' });
+    c.linux.timeOffsets = { boottime: { secs: 864000 }, monotonic: { secs: 86400, nanosecs: 5 } };
+  });
+  assert.equal(fs.readFileSync(`/proc/${pid}/personality`, 'utf8').trim(), '00000008');
+  const ionice = spawnSync('ionice', ['-p', String(pid)], { encoding: 'utf8' });
+  assert.equal(ionice.stdout.trim(), 'best-effort: prio 6');
+  const sched = fs.readFileSync(`/proc/${pid}/sched`, 'utf8');
+  assert.match(sched, /^policy\s+:\s+3$/m, 'SCHED_BATCH');
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  assert.equal(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16], '7', 'nice 7');
+  assert.notEqual(fs.readlinkSync(`/proc/${pid}/ns/time`), fs.readlinkSync('/proc/self/ns/time'));
+  const offsets = fs.readFileSync(`/proc/${pid}/timens_offsets`, 'utf8').trim().split('\n').map((l) => l.trim().split(/\s+/));
+  assert.deepEqual(offsets, [['monotonic', '86400', '5'], ['boottime', '864000', '0']]);
+});
+
+test('a device path that already exists in the rootfs is left as it is (runc)', { skip }, (t) => {
+  const out = inside(t, 'cat /mydev', (c, dir) => {
+    fs.writeFileSync(path.join(dir, 'rootfs', 'mydev'), 'a regular file\n');
+    c.linux.devices = [{ path: '/mydev', type: 'c', major: 1, minor: 3 }];
+  }, { copyRootfs: true });
+  assert.equal(out, 'a regular file\n');
+});
+
+test('sockets from LISTEN_FDS are passed on with LISTEN_FDS and LISTEN_PID=1', { skip }, (t) => {
+  const rt = h.runtime();
+  t.after(rt.cleanup);
+  const bundle = h.makeBundle((c) => { c.process.args = ['sh', '-c', 'echo "$LISTEN_FDS $LISTEN_PID"; cat <&3; cat <&4']; });
+  const dir = h.tmpdir('fd');
+  fs.writeFileSync(path.join(dir, 'a'), 'listen fd\n');
+  fs.writeFileSync(path.join(dir, 'b'), 'preserved fd\n');
+  // LISTEN_PID must be the runtime's own pid: set it in the shell that execs it.
+  const script = `exec 3<"${dir}/a" 4<"${dir}/b"; export LISTEN_FDS=1; export LISTEN_PID=$$; exec "${h.TSRUN}" --root "${rt.root}" run --preserve-fds 1 --bundle "${bundle}" ${h.uniqueId()}`;
+  const r = spawnSync('sh', ['-c', script], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, '1 1\nlisten fd\npreserved fd\n');
+});

@@ -144,3 +144,24 @@ test('a duplicate id leaves the existing container untouched', { skip }, (t) => 
   assert.deepEqual(rt.state(id), before);
   assert.ok(fs.existsSync(path.join(rt.root, id, 'exec.fifo')));
 });
+
+test('a sysctl outside the container\'s namespaces is rejected', { skip }, (t) => {
+  expectCreateFailure(t, {
+    mutate: (c) => { c.linux.sysctl = { 'kernel.panic': '1' }; },
+    pattern: /\/linux\/sysctl\/kernel\.panic: sysctl "kernel\.panic" is not in a separate kernel namespace/,
+  });
+});
+
+test('a net sysctl without a network namespace of its own is rejected', { skip }, (t) => {
+  expectCreateFailure(t, {
+    mutate: (c) => { c.linux.namespaces = c.linux.namespaces.filter((n) => n.type !== 'network'); c.linux.sysctl = { 'net.ipv4.ip_forward': '1' }; },
+    pattern: /sysctl "net\.ipv4\.ip_forward" is not allowed in the host's network namespace/,
+  });
+});
+
+test('a sysctl the kernel refuses names the key', { skip }, (t) => {
+  expectCreateFailure(t, {
+    mutate: (c) => { c.linux.sysctl = { 'net.ipv4.no_such_key': '1' }; },
+    pattern: /write sysctl net\.ipv4\.no_such_key=1 \(\/proc\/sys\/net\/ipv4\/no_such_key\): ENOENT/,
+  });
+});
