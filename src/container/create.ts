@@ -13,6 +13,7 @@ import { processStartTime } from '../state/status';
 import { Store, type StoredState } from '../state/store';
 import { SyncChannel, type InitMessage } from '../sync';
 import { loadSpec, normalize } from './config';
+import { setupNotifySocket } from './notify';
 
 export interface CreateOptions {
   root: string;
@@ -92,6 +93,7 @@ export function create(opts: CreateOptions): StoredState {
     const preserveFds = listenFds + (opts.preserveFds ?? 0);
     const n = normalize(spec, bundle, fifo, { id: opts.id, noPivot: Boolean(opts.noPivot), preserveFds });
     if (listenFds && n.init.process) n.init.process.env.push(`LISTEN_FDS=${listenFds}`, 'LISTEN_PID=1');
+    const notifySocket = setupNotifySocket(n.init, store.dir(opts.id));
     [parent, child] = sys.socketpair();
     pid = spawnInit(child, n.cloneFlags, n.joinPid, preserveFds);
     closeSync(child);
@@ -134,6 +136,7 @@ export function create(opts: CreateOptions): StoredState {
       annotations: spec.annotations,
       owner: '',
       hasProcess: Boolean(spec.process),
+      notifySocket: notifySocket ?? undefined,
       hooks: spec.hooks?.poststart || spec.hooks?.poststop ? { poststart: spec.hooks.poststart, poststop: spec.hooks.poststop } : undefined,
     };
     store.write(state);

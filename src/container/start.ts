@@ -9,6 +9,7 @@ import { initAlive } from '../state/status';
 import type { StoredState } from '../state/store';
 import type { HookState } from '../hooks';
 import { warn } from '../log';
+import { bindNotifySocket, relayReady } from './notify';
 import { loadContainer } from './load';
 
 export function start(root: string, id: string): void {
@@ -20,6 +21,7 @@ export function start(root: string, id: string): void {
   const pidfd = sys.pidfdOpen(state.pid);
   try {
     if (!initAlive(state)) throw new RuntimeError('cannot start a container that has stopped');
+    const notify = state.notifySocket ? bindNotifySocket(store.dir(id)) : -1;
     const fifo = openSync(fifoPath, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     let received = '';
     try {
@@ -31,9 +33,11 @@ export function start(root: string, id: string): void {
     // '0' then end of file: the init exec'd the process. Anything else is
     // the reason it could not.
     if (received !== '0') {
+      if (notify >= 0) closeSync(notify);
       if (received === '') throw new RuntimeError('cannot start a container that has stopped');
       throw new RuntimeError(received.slice(1) || 'container process exited before it started');
     }
+    if (notify >= 0) relayReady(notify, pidfd, state.pid, state.notifySocket!);
   } finally {
     closeSync(pidfd);
   }

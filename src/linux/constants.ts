@@ -78,6 +78,8 @@ export const S_IFLNK = 0o120000;
 
 export const AF_UNIX = 1;
 export const SOCK_STREAM = 1;
+export const SOCK_DGRAM = 2;
+export const MSG_DONTWAIT = 0x40;
 export const SOCK_CLOEXEC = 0x80000;
 
 export const WNOHANG = 1;

@@ -37,6 +37,11 @@ const f = {
   poll: libc.func('int poll(void *fds, unsigned long nfds, int timeout)'),
   flock: libc.func('int flock(int fd, int op)'),
   personality: libc.func('int personality(unsigned long persona)'),
+  socket: libc.func('int socket(int domain, int type, int protocol)'),
+  bind: libc.func('int bind(int fd, const void *addr, uint32_t len)'),
+  recv: libc.func('long recv(int fd, void *buf, size_t len, int flags)'),
+  sendto: libc.func('long sendto(int fd, const void *buf, size_t len, int flags, const void *addr, uint32_t alen)'),
+  close: libc.func('int close(int fd)'),
   sysPtr: libc.func('syscall', 'long', ['long', 'long', 'void *', 'long']),
   // glibc's syscall() is assembly that ignores the variadic convention, so
   // fixed prototypes per use are safe on x86_64.
@@ -56,6 +61,16 @@ export function cStringArray(strings: string[]): { ptr: Buffer; keep: Buffer[] }
   const ptr = Buffer.alloc((strings.length + 1) * 8);
   keep.forEach((b, i) => ptr.writeBigUInt64LE(BigInt(koffi.address(b)), i * 8));
   return { ptr, keep };
+}
+
+/** struct sockaddr_un for a path, or an abstract name written as "@name". */
+function sockaddrUn(path: string): Buffer {
+  const name = Buffer.from(path.startsWith('@') ? '\0' + path.slice(1) : path);
+  if (name.length >= 108) throw new SyscallError('socket', `${path}: name longer than 107 bytes`, 36 /* ENAMETOOLONG */);
+  const addr = Buffer.alloc(2 + name.length + (path.startsWith('@') ? 0 : 1));
+  addr.writeUInt16LE(C.AF_UNIX, 0);
+  name.copy(addr, 2);
+  return addr;
 }
 
 function makedev(major: number, minor: number): bigint {
@@ -173,6 +188,36 @@ export const linux: Syscalls = {
   },
   flock(fd, exclusive) { if (f.flock(fd, exclusive ? 2 : 1) !== 0) fail('flock', `fd ${fd}`); },
   personality(persona) { if (f.personality(persona) < 0) fail('personality', '0x' + persona.toString(16)); },
+  unixDgramBind(path) {
+    const fd = f.socket(C.AF_UNIX, C.SOCK_DGRAM | C.SOCK_CLOEXEC, 0);
+    if (fd < 0) fail('socket', 'AF_UNIX SOCK_DGRAM');
+    const addr = sockaddrUn(path);
+    if (f.bind(fd, addr, addr.length) !== 0) {
+      const errno = koffi.errno();
+      f.close(fd);
+      throw new SyscallError('bind', path, errno);
+    }
+    return fd;
+  },
+  recvDatagram(fd) {
+    const buf = Buffer.alloc(4096);
+    const n = Number(f.recv(fd, buf, buf.length, C.MSG_DONTWAIT));
+    if (n < 0) {
+      if (koffi.errno() === 11 /* EAGAIN */) return null;
+      fail('recv', `fd ${fd}`);
+    }
+    return buf.subarray(0, n);
+  },
+  unixDgramSend(path, data) {
+    const fd = f.socket(C.AF_UNIX, C.SOCK_DGRAM | C.SOCK_CLOEXEC, 0);
+    if (fd < 0) fail('socket', 'AF_UNIX SOCK_DGRAM');
+    try {
+      const addr = sockaddrUn(path);
+      if (Number(f.sendto(fd, data, data.length, 0, addr, addr.length)) < 0) fail('sendto', path);
+    } finally {
+      f.close(fd);
+    }
+  },
   ioprioSet(value) {
     // IOPRIO_WHO_PROCESS, 0 = the calling thread's process.
     if (Number(f.sysInt(C.SYS_ioprio_set, 1, 0, value, 0)) !== 0) fail('ioprio_set', String(value));

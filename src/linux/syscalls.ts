@@ -40,6 +40,11 @@ export interface Syscalls {
   poll(fds: number[], timeoutMs: number): number[];
   flock(fd: number, exclusive: boolean): void;
   personality(persona: number): void;
+  /** A bound AF_UNIX datagram socket (close-on-exec); '@' starts an abstract name. */
+  unixDgramBind(path: string): number;
+  /** One datagram from fd, or null if none is waiting. */
+  recvDatagram(fd: number): Buffer | null;
+  unixDgramSend(path: string, data: Buffer): void;
   ioprioSet(value: number): void;
   schedSetattr(attr: SchedAttr): void;
 }

@@ -26,6 +26,8 @@ export interface StoredState {
   owner: string;
   /** False when config.json had no process: `start` must then refuse. */
   hasProcess: boolean;
+  /** The host's NOTIFY_SOCKET at create: `start` relays READY=1 there. */
+  notifySocket?: string;
   /** Hooks the runtime runs after create. */
   hooks?: { poststart?: Hook[]; poststop?: Hook[] };
 }
