@@ -226,7 +226,12 @@ function mountOf(path: string): { mountPoint: string; shared: boolean } {
 
 /** Everything up to and including the switch into the rootfs. */
 export function prepareRootfs(sys: Syscalls, cfg: InitConfig, beforePivot: () => void = () => undefined): void {
-  sys.mount(null, '/', null, cfg.rootfsPropagation, null);
+  // Until the switch, nothing may propagate back to the host: everything
+  // becomes a slave (or private, if asked). The requested propagation of
+  // the rootfs itself is set once it is the root (shared and unbindable
+  // mounts cannot be pivoted to or bound).
+  const requested = cfg.rootfsPropagation & C.MS_PROPAGATION;
+  sys.mount(null, '/', null, C.MS_REC | (requested === C.MS_PRIVATE ? C.MS_PRIVATE : C.MS_SLAVE), null);
   // pivot_root refuses a new root whose parent mount is shared.
   const parent = mountOf(cfg.rootfs);
   if (parent.shared) sys.mount(null, parent.mountPoint, null, C.MS_PRIVATE, null);
@@ -249,8 +254,7 @@ export function prepareRootfs(sys: Syscalls, cfg: InitConfig, beforePivot: () =>
   beforePivot();
   if (cfg.noPivot) moveRoot(sys, cfg.rootfs);
   else pivot(sys, cfg.rootfs);
-  // Shared propagation can only be set on the new root once it is the root.
-  if (cfg.rootfsPropagation & C.MS_SHARED) sys.mount(null, '/', null, cfg.rootfsPropagation, null);
+  sys.mount(null, '/', null, requested, null);
 }
 
 /** After the switch: read-only root, sysctls, read-only and masked paths. */
