@@ -11,3 +11,6 @@ export const notExist = (): RuntimeError => new RuntimeError('container does not
 export const notRunning = (): RuntimeError => new RuntimeError('container not running');
 export const alreadyExists = (): RuntimeError => new RuntimeError('container with given ID already exists');
 export const invalidId = (): RuntimeError => new RuntimeError('invalid container ID format');
+
+/** exec's own failures exit 255, so callers can tell them from the process's status. */
+export const EXEC_FAILED = 255;

@@ -35,7 +35,9 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   let globals: Globals | undefined;
-  const parser = yargs(argv)
+  // exec's command and its own flags follow the container id untouched.
+  const { argv: ownArgv, command: execArgs } = splitExecCommand(argv);
+  const parser = yargs(ownArgv)
     .scriptName('tsrun')
     .version(false)
     // --no-pivot and --no-new-keyring are flags of their own, not negations.
@@ -103,8 +105,33 @@ export async function main(argv: string[]): Promise<number> {
       .option('bundle', { alias: 'b', type: 'string', default: '.' })
       .option('rootless', { type: 'boolean', default: false }),
     (a) => act('spec', async () => (await import('./container/spec')).writeSpec(a.bundle, a.rootless)))
-    .command('exec [args..]',
-      'execute new process inside the container (not in this version)', (y) => y.strict(false), () => act('exec', () => unsupported('exec')))
+    .command('exec <container-id>', 'execute new process inside the container', (y) => y
+      .positional('container-id', id)
+      .option('process', { alias: 'p', type: 'string', describe: 'path to the process.json' })
+      .option('cwd', { type: 'string', describe: 'current working directory in the container' })
+      .option('env', { alias: 'e', type: 'string', describe: 'set environment variables (repeatable)' })
+      .option('tty', { alias: 't', type: 'boolean', default: false, describe: 'allocate a pseudo-TTY' })
+      .option('user', { alias: 'u', type: 'string', describe: 'UID (format: <uid>[:<gid>])' })
+      .option('additional-gids', { alias: 'g', type: 'number', describe: 'additional gids (repeatable)' })
+      .option('cap', { alias: 'c', type: 'string', describe: 'add a capability to the bounding set for the process (repeatable)' })
+      .option('no-new-privs', { type: 'boolean', default: false, describe: 'set the no new privileges value for the process' })
+      .option('detach', { alias: 'd', type: 'boolean', default: false, describe: 'detach from the container\'s process' })
+      .option('pid-file', { type: 'string', describe: 'file to write the process id to' })
+      .option('console-socket', { type: 'string' })
+      .option('pidfd-socket', { type: 'string' })
+      .option('preserve-fds', { type: 'number', default: 0 })
+      .option('cgroup', { type: 'string', describe: 'run the process in a (sub)cgroup (repeatable)' })
+      .option('ignore-paused', { type: 'boolean', default: false })
+      .option('process-label', { type: 'string' })
+      .option('apparmor', { type: 'string' }),
+    (a) => act('exec', async () => {
+      const { exec } = await import('./container/exec');
+      return exec({
+        root: globals!.root, id: String(a.containerId), processFile: a.process, args: execArgs, cwd: a.cwd, env: list(a.env).map(String),
+        tty: a.tty, user: a.user, additionalGids: list(a.additionalGids).map(Number), caps: list(a.cap).map(String), noNewPrivs: a.noNewPrivs,
+        detach: a.detach, pidFile: a.pidFile, consoleSocket: a.consoleSocket, preserveFds: a.preserveFds, ignorePaused: a.ignorePaused,
+      });
+    }))
     .command('ps [args..]', 'displays the processes running inside a container (not in this version)', (y) => y.strict(false), () => act('ps', () => unsupported('ps')))
     .command('pause [args..]', 'suspends all processes inside the container (not in this version)', (y) => y.strict(false), () => act('pause', () => unsupported('pause')))
     .command('resume [args..]', 'resumes all processes that have been previously paused (not in this version)', (y) => y.strict(false), () => act('resume', () => unsupported('resume')))
@@ -132,7 +159,7 @@ export async function main(argv: string[]): Promise<number> {
       return 1;
     }
     const message = err instanceof Error ? err.message : String(err);
-    const prefixed = commandName === 'create' || commandName === 'run' ? `tsrun ${commandName} failed: ${message}` : message;
+    const prefixed = commandName === 'create' || commandName === 'run' || commandName === 'exec' ? `tsrun ${commandName} failed: ${message}` : message;
     logError(prefixed);
     if (process.env.TSRUN_TRACE && err instanceof Error && err.stack) writeSync(2, err.stack + '\n');
     return (err as { exitCode?: number }).exitCode ?? 1;
@@ -140,6 +167,31 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 class UsageError extends Error {}
+
+/** A repeatable flag's values: yargs gives one value, an array, or nothing. */
+const list = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+const EXEC_VALUE_FLAGS = new Set(['process', 'p', 'cwd', 'env', 'e', 'user', 'u', 'additional-gids', 'g', 'cap', 'c', 'pid-file',
+  'console-socket', 'pidfd-socket', 'preserve-fds', 'cgroup', 'process-label', 'apparmor']);
+const GLOBAL_VALUE_FLAGS = new Set(['root', 'log', 'log-format', 'rootless', 'criu']);
+
+/** For `exec`: everything after the container id is the command, not flags of ours. */
+export function splitExecCommand(argv: string[]): { argv: string[]; command: string[] } {
+  let i = 0;
+  const skipFlags = (valued: Set<string>) => {
+    while (i < argv.length && argv[i].startsWith('-') && argv[i] !== '--') {
+      const name = argv[i].replace(/^--?/, '');
+      i += !name.includes('=') && valued.has(name) ? 2 : 1;
+    }
+  };
+  skipFlags(GLOBAL_VALUE_FLAGS);
+  if (argv[i] !== 'exec') return { argv, command: [] };
+  i++;
+  skipFlags(EXEC_VALUE_FLAGS);
+  if (argv[i] === '--') i++;
+  if (i >= argv.length) return { argv, command: [] };
+  return { argv: argv.slice(0, i + 1), command: argv.slice(i + 1) };
+}
 
 function unsupported(name: string): never {
   throw new Error(`${name}: this subcommand is not supported by this version of tsrun`);

@@ -12,6 +12,7 @@ export type RuntimeMessage =
 
 export type InitMessage =
   | { type: 'hooks'; name: 'prestart' | 'createRuntime' }
+  | { type: 'exec' }
   | { type: 'ready' }
   | { type: 'error'; msg: string };
 

@@ -33,8 +33,7 @@ export function loadSpec(bundle: string): Spec {
   return spec as Spec;
 }
 
-function normalizeProcess(spec: Spec): InitProcess | null {
-  const p = spec.process;
+export function normalizeProcess(p: Spec['process']): InitProcess | null {
   if (!p) return null;
   const caps = p.capabilities;
   return {
@@ -144,7 +143,7 @@ export function normalize(spec: Spec, bundle: string, fifo: string, opts: { id: 
     maskedPaths: spec.linux?.maskedPaths ?? [],
     readonlyPaths: spec.linux?.readonlyPaths ?? [],
     sysctl: spec.linux?.sysctl ?? {},
-    process: normalizeProcess(spec),
+    process: normalizeProcess(spec.process),
     fifo,
     preserveFds: opts.preserveFds,
     personality: spec.linux?.personality ? PERSONALITY_DOMAINS[spec.linux.personality.domain] : null,

@@ -5,14 +5,13 @@
 import { chmodSync, closeSync, openSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { RuntimeError } from '../errors';
-import { CLONE_NEWPID, O_CLOEXEC, O_RDONLY } from '../linux/constants';
-import { cloneExec } from '../linux/clone';
 import { linux as sys } from '../linux/libc';
 import { debug, warn } from '../log';
 import { processStartTime } from '../state/status';
 import { Store, type StoredState } from '../state/store';
 import { SyncChannel, type InitMessage } from '../sync';
 import { loadSpec, normalize } from './config';
+import { spawnInit } from './spawn';
 import { setupNotifySocket } from './notify';
 
 export interface CreateOptions {
@@ -26,7 +25,6 @@ export interface CreateOptions {
 }
 
 import { SPEC_VERSION } from '../version';
-const INIT_ENTRY = join(__dirname, '..', 'init-entry');
 
 export function writePidFile(path: string, pid: number): void {
   const abs = resolve(path);
@@ -39,31 +37,6 @@ function describeWait(status: number | null): string {
   if (status === null) return 'still running';
   if ((status & 0x7f) === 0) return `exit status ${(status >> 8) & 0xff}`;
   return `signal ${status & 0x7f}`;
-}
-
-/** Starts the init, joining a pid namespace by path first if asked. */
-function spawnInit(syncFd: number, cloneFlags: number, joinPid: string | null, preserveFds: number): number {
-  // Node marks inherited fds close-on-exec at start-up; stdio and the
-  // preserved fds must reach the init (and through it, the container).
-  for (let fd = 0; fd < 3 + preserveFds; fd++) {
-    try { sys.fcntlSetCloexec(fd, false); } catch { /* not open */ }
-  }
-  sys.fcntlSetCloexec(syncFd, false);
-  const env = [`_TSRUN_SYNC_FD=${syncFd}`];
-  if (!joinPid) return cloneExec(INIT_ENTRY, env, cloneFlags);
-  const own = openSync('/proc/self/ns/pid', O_RDONLY | O_CLOEXEC);
-  const target = openSync(joinPid, O_RDONLY | O_CLOEXEC);
-  try {
-    sys.setns(target, CLONE_NEWPID, `pid namespace ${joinPid}`);
-    try {
-      return cloneExec(INIT_ENTRY, env, cloneFlags);
-    } finally {
-      sys.setns(own, CLONE_NEWPID, 'own pid namespace');
-    }
-  } finally {
-    closeSync(own);
-    closeSync(target);
-  }
 }
 
 /** fds handed over by socket activation (systemd's LISTEN_FDS), passed on as runc does. */
@@ -136,6 +109,7 @@ export function create(opts: CreateOptions): StoredState {
       annotations: spec.annotations,
       owner: '',
       hasProcess: Boolean(spec.process),
+      process: spec.process,
       notifySocket: notifySocket ?? undefined,
       hooks: spec.hooks?.poststart || spec.hooks?.poststop ? { poststart: spec.hooks.poststart, poststop: spec.hooks.poststop } : undefined,
     };

@@ -9,6 +9,7 @@ import * as C from '../linux/constants';
 import { linux as sys } from '../linux/libc';
 import { SyncChannel, type RuntimeMessage } from '../sync';
 import type { InitConfig } from './config';
+import { runExec, type ExecConfig } from './exec';
 import { applyPaths, finalizeRootfs, prepareRootfs } from './rootfs';
 import { applyLateRlimits, execProcess, prepareProcess, type PreparedProcess } from './process';
 
@@ -60,6 +61,7 @@ function newTimeNamespace(offsets: string): void {
 function run(ch: SyncChannel): never {
   const msg = ch.recv<RuntimeMessage>();
   if (!msg || msg.type !== 'config') process.exit(1);
+  if ((msg.payload as ExecConfig).mode === 'exec') return runExec(ch, msg.payload as ExecConfig);
   const cfg = msg.payload as InitConfig;
   joinNamespaces(cfg);
   if (cfg.timeOffsets !== null) newTimeNamespace(cfg.timeOffsets);

@@ -3,7 +3,7 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { alreadyExists, invalidId, notExist } from '../errors';
-import type { Hook } from '../spec/types';
+import type { Hook, Process } from '../spec/types';
 
 // runc's id rule, range included: word characters and '+' to '.'.
 const ID_RE = /^[\w+-.]+$/;
@@ -26,6 +26,8 @@ export interface StoredState {
   owner: string;
   /** False when config.json had no process: `start` must then refuse. */
   hasProcess: boolean;
+  /** config.json's process: `exec` without --process starts from it, as runc. */
+  process?: Process;
   /** The host's NOTIFY_SOCKET at create: `start` relays READY=1 there. */
   notifySocket?: string;
   /** Hooks the runtime runs after create. */

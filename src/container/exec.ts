@@ -1,0 +1,156 @@
+// `exec`: a new process in a running container. The CLI joins the
+// container's uts, ipc, net, cgroup and pid namespaces on its main thread
+// and clones tsrun's init from there (the child lands in all of them, and
+// is a member of the container's pid namespace); that init joins the mount
+// namespace itself and execs the process. The CLI returns the process's
+// status, 0 once it started with --detach, and 255 when it failed itself.
+import { closeSync, openSync, readFileSync, readlinkSync } from 'node:fs';
+import { EXEC_FAILED, RuntimeError } from '../errors';
+import type { ExecConfig } from '../init/exec';
+import * as C from '../linux/constants';
+import { linux as sys } from '../linux/libc';
+import type { Process } from '../spec/types';
+import { CAPABILITIES } from '../spec/capabilities';
+import { SyncChannel, type InitMessage } from '../sync';
+import { normalizeProcess } from './config';
+import { writePidFile } from './create';
+import { loadContainer } from './load';
+import { cloneInit, passFds } from './spawn';
+import { waitForChild } from './wait';
+
+export interface ExecOptions {
+  root: string;
+  id: string;
+  processFile?: string;
+  args: string[];
+  cwd?: string;
+  env: string[];
+  tty: boolean;
+  user?: string;
+  additionalGids: number[];
+  caps: string[];
+  noNewPrivs: boolean;
+  detach: boolean;
+  pidFile?: string;
+  consoleSocket?: string;
+  preserveFds: number;
+  ignorePaused: boolean;
+}
+
+const fail = (msg: string): RuntimeError => new RuntimeError(msg, EXEC_FAILED);
+
+/** The process to run: --process FILE, or the container's process with the flags applied (runc). */
+export function execProcessSpec(opts: ExecOptions, base: Process | undefined): Process {
+  if (opts.processFile) {
+    let spec: unknown;
+    try {
+      spec = JSON.parse(opts.processFile === '-' ? readFileSync(0, 'utf8') : readFileSync(opts.processFile, 'utf8'));
+    } catch (e) {
+      throw fail(`process ${opts.processFile}: ${(e as Error).message}`);
+    }
+    const validate = require('../spec/process-validator.js') as ((d: unknown) => boolean) & { errors?: { instancePath: string; message?: string }[] };
+    if (!validate(spec)) {
+      throw fail(validate.errors!.map((e) => `process.json: ${e.instancePath || '/'}: ${e.message}`).join('\n'));
+    }
+    return spec as Process;
+  }
+  if (!opts.args.length) throw fail('exec: no command given (args or --process are required)');
+  const p: Process = JSON.parse(JSON.stringify(base ?? { cwd: '/', user: { uid: 0, gid: 0 }, env: [] }));
+  p.args = opts.args;
+  p.terminal = opts.tty;
+  if (opts.cwd) p.cwd = opts.cwd;
+  p.env = [...(p.env ?? []), ...opts.env];
+  if (opts.user) {
+    const m = /^(\d+)(?::(\d+))?$/.exec(opts.user);
+    if (!m) throw fail(`--user ${JSON.stringify(opts.user)}: must be UID[:GID]`);
+    p.user = { ...p.user, uid: Number(m[1]), gid: m[2] !== undefined ? Number(m[2]) : p.user?.gid ?? 0 };
+  }
+  if (opts.additionalGids.length) p.user = { ...p.user, additionalGids: opts.additionalGids };
+  if (opts.noNewPrivs) p.noNewPrivileges = true;
+  for (const cap of opts.caps) {
+    const name = cap.toUpperCase().startsWith('CAP_') ? cap.toUpperCase() : `CAP_${cap.toUpperCase()}`;
+    if (!(name in CAPABILITIES)) throw fail(`--cap ${JSON.stringify(cap)}: unknown capability`);
+    p.capabilities ??= {};
+    for (const set of ['bounding', 'effective', 'permitted', 'ambient', 'inheritable'] as const) {
+      if (set === 'inheritable' && !p.capabilities.inheritable) continue;
+      p.capabilities[set] = [...new Set([...(p.capabilities[set] ?? []), name])];
+    }
+  }
+  return p;
+}
+
+const JOINED: { type: string; flag: number }[] = [
+  { type: 'ipc', flag: C.CLONE_NEWIPC },
+  { type: 'uts', flag: C.CLONE_NEWUTS },
+  { type: 'net', flag: C.CLONE_NEWNET },
+  { type: 'cgroup', flag: C.CLONE_NEWCGROUP },
+  { type: 'pid', flag: C.CLONE_NEWPID },
+];
+
+const nsLink = (pid: number | 'self', type: string): string | null => {
+  try { return readlinkSync(`/proc/${pid}/ns/${type}`); } catch { return null; }
+};
+
+/** Clones the exec init inside the container's namespaces; returns its pid. */
+function cloneInContainer(initPid: number, syncFd: number, preserveFds: number): number {
+  if (nsLink(initPid, 'user') !== nsLink('self', 'user')) {
+    throw fail('exec into a container with a user namespace is not supported by this version of tsrun');
+  }
+  const toJoin = JOINED.filter((ns) => nsLink(initPid, ns.type) !== nsLink('self', ns.type));
+  const own = toJoin.map((ns) => openSync(`/proc/self/ns/${ns.type}`, C.O_RDONLY | C.O_CLOEXEC));
+  const theirs = toJoin.map((ns) => openSync(`/proc/${initPid}/ns/${ns.type}`, C.O_RDONLY | C.O_CLOEXEC));
+  try {
+    passFds(syncFd, preserveFds);
+    toJoin.forEach((ns, i) => sys.setns(theirs[i], ns.flag, `${ns.type} namespace of the container`));
+    try {
+      return cloneInit(syncFd, 0);
+    } finally {
+      // Back to our own, for whatever the CLI does next.
+      toJoin.forEach((ns, i) => sys.setns(own[i], ns.flag, `own ${ns.type} namespace`));
+    }
+  } finally {
+    [...own, ...theirs].forEach((fd) => closeSync(fd));
+  }
+}
+
+export async function exec(opts: ExecOptions): Promise<number> {
+  const { state, status } = loadContainer(opts.root, opts.id);
+  if (status === 'stopped') throw fail('cannot exec in a stopped container');
+  if (status === 'paused' && !opts.ignorePaused) throw fail('cannot exec in a paused container (use --ignore-paused to override)');
+  const spec = execProcessSpec(opts, state.process);
+  if (spec.terminal) throw fail('exec --tty: terminals are not supported by this version of tsrun');
+  const proc = normalizeProcess(spec)!;
+  let parent = -1;
+  let child = -1;
+  let pid = 0;
+  try {
+    [parent, child] = sys.socketpair();
+    pid = cloneInContainer(state.pid, child, opts.preserveFds);
+    closeSync(child);
+    child = -1;
+    const ch = new SyncChannel(parent);
+    const mntNs = nsLink(state.pid, 'mnt') !== nsLink('self', 'mnt') ? `/proc/${state.pid}/ns/mnt` : null;
+    const cfg: ExecConfig = { mode: 'exec', mntNs, process: proc, preserveFds: opts.preserveFds };
+    ch.send({ type: 'config', payload: cfg });
+    let execing = false;
+    for (;;) {
+      const msg = ch.recv<InitMessage>();
+      if (msg === null) break;
+      if (msg.type === 'error') throw fail(msg.msg);
+      if (msg.type === 'exec') execing = true;
+    }
+    if (!execing) throw fail('exec: the process failed before it could start');
+  } catch (e) {
+    if (pid > 0) {
+      try { sys.kill(pid, 9); } catch { /* gone */ }
+      try { sys.waitpid(pid, false); } catch { /* reaped */ }
+    }
+    throw e instanceof RuntimeError ? e : fail((e as Error).message);
+  } finally {
+    if (child >= 0) closeSync(child);
+    if (parent >= 0) closeSync(parent);
+  }
+  if (opts.pidFile) writePidFile(opts.pidFile, pid);
+  if (opts.detach) return 0;
+  return waitForChild(pid);
+}

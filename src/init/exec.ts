@@ -1,0 +1,34 @@
+// The init of `tsrun exec`: cloned by the CLI after it joined the
+// container's uts, ipc, net, cgroup and pid namespaces (the pid one applies
+// to this child). It joins the mount namespace itself, on its main thread,
+// after Node has loaded everything it needs from the host, then sets up
+// the process and execs it.
+import { openSync } from 'node:fs';
+import * as C from '../linux/constants';
+import { linux as sys } from '../linux/libc';
+import type { SyncChannel } from '../sync';
+import type { InitProcess } from './config';
+import { applyLateRlimits, execProcess, prepareProcess } from './process';
+
+export interface ExecConfig {
+  mode: 'exec';
+  /** The container's mount namespace, when it is not ours. */
+  mntNs: string | null;
+  process: InitProcess;
+  preserveFds: number;
+}
+
+export function runExec(ch: SyncChannel, cfg: ExecConfig): never {
+  if (cfg.mntNs) {
+    const fd = openSync(cfg.mntNs, C.O_RDONLY | C.O_CLOEXEC);
+    // setns(CLONE_NEWNS) refuses a thread that shares its fs_struct.
+    sys.unshare(C.CLONE_FS);
+    sys.setns(fd, C.CLONE_NEWNS, `mount namespace ${cfg.mntNs}`);
+  }
+  const prepared = prepareProcess(sys, cfg.process);
+  applyLateRlimits(sys, cfg.process);
+  // The channel is close-on-exec: after this message, end of file means
+  // the exec happened; an error message means it did not.
+  ch.send({ type: 'exec' });
+  return execProcess(sys, prepared, cfg.preserveFds);
+}
