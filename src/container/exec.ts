@@ -114,7 +114,13 @@ function cloneInContainer(initPid: number, syncFd: number, preserveFds: number):
 }
 
 export async function exec(opts: ExecOptions): Promise<number> {
-  const { state, status } = loadContainer(opts.root, opts.id);
+  let loaded: ReturnType<typeof loadContainer>;
+  try {
+    loaded = loadContainer(opts.root, opts.id);
+  } catch (e) {
+    throw fail((e as Error).message);
+  }
+  const { state, status } = loaded;
   if (status === 'stopped') throw fail('cannot exec in a stopped container');
   if (status === 'paused' && !opts.ignorePaused) throw fail('cannot exec in a paused container (use --ignore-paused to override)');
   const spec = execProcessSpec(opts, state.process);
