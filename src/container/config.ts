@@ -146,6 +146,7 @@ export function normalize(spec: Spec, bundle: string, fifo: string, opts: { id: 
     process: normalizeProcess(spec.process),
     fifo,
     preserveFds: opts.preserveFds,
+    console: null,
     personality: spec.linux?.personality ? PERSONALITY_DOMAINS[spec.linux.personality.domain] : null,
     timeOffsets: newTime ? timeOffsets(spec.linux?.timeOffsets) : null,
     runtimeHooks: Boolean(spec.hooks?.prestart?.length || spec.hooks?.createRuntime?.length),

@@ -39,6 +39,12 @@ function describeWait(status: number | null): string {
   return `signal ${status & 0x7f}`;
 }
 
+/** The caller's console socket, connected, for the init to send the pty master to. */
+export function connectConsole(path: string | undefined): number {
+  if (!path) throw new RuntimeError('cannot allocate tty if tsrun will detach without setting console socket');
+  return sys.unixConnect(resolve(path));
+}
+
 /** fds handed over by socket activation (systemd's LISTEN_FDS), passed on as runc does. */
 function socketActivationFds(): number {
   const n = Number(process.env.LISTEN_FDS);
@@ -57,6 +63,7 @@ export function create(opts: CreateOptions): StoredState {
   let pid = 0;
   let child = -1;
   let parent = -1;
+  let consoleFd = -1;
   try {
     const fifo = store.fifo(opts.id);
     sys.mkfifo(fifo, 0o622);
@@ -67,10 +74,16 @@ export function create(opts: CreateOptions): StoredState {
     const n = normalize(spec, bundle, fifo, { id: opts.id, noPivot: Boolean(opts.noPivot), preserveFds });
     if (listenFds && n.init.process) n.init.process.env.push(`LISTEN_FDS=${listenFds}`, 'LISTEN_PID=1');
     const notifySocket = setupNotifySocket(n.init, store.dir(opts.id));
+    if (n.init.process && spec.process?.terminal) {
+      consoleFd = connectConsole(opts.consoleSocket);
+      n.init.console = { socketFd: consoleFd, height: spec.process.consoleSize?.height, width: spec.process.consoleSize?.width };
+    }
     [parent, child] = sys.socketpair();
-    pid = spawnInit(child, n.cloneFlags, n.joinPid, preserveFds);
+    pid = spawnInit(child, n.cloneFlags, n.joinPid, preserveFds, consoleFd);
     closeSync(child);
     child = -1;
+    if (consoleFd >= 0) closeSync(consoleFd);
+    consoleFd = -1;
     debug(`init started as pid ${pid}`);
     n.init.hookState.pid = pid;
     const ch = new SyncChannel(parent);
@@ -119,6 +132,7 @@ export function create(opts: CreateOptions): StoredState {
   } catch (err) {
     if (child >= 0) closeSync(child);
     if (parent >= 0) closeSync(parent);
+    if (consoleFd >= 0) closeSync(consoleFd);
     if (pid > 0) {
       try { sys.kill(pid, 9); } catch { /* already gone */ }
       try { sys.waitpid(pid, false); } catch { /* reaped */ }

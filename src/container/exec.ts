@@ -13,7 +13,7 @@ import type { Process } from '../spec/types';
 import { CAPABILITIES } from '../spec/capabilities';
 import { SyncChannel, type InitMessage } from '../sync';
 import { normalizeProcess } from './config';
-import { writePidFile } from './create';
+import { connectConsole, writePidFile } from './create';
 import { loadContainer } from './load';
 import { cloneInit, passFds } from './spawn';
 import { waitForChild } from './wait';
@@ -92,7 +92,7 @@ const nsLink = (pid: number | 'self', type: string): string | null => {
 };
 
 /** Clones the exec init inside the container's namespaces; returns its pid. */
-function cloneInContainer(initPid: number, syncFd: number, preserveFds: number): number {
+function cloneInContainer(initPid: number, syncFd: number, preserveFds: number, consoleFd: number): number {
   if (nsLink(initPid, 'user') !== nsLink('self', 'user')) {
     throw fail('exec into a container with a user namespace is not supported by this version of tsrun');
   }
@@ -100,7 +100,7 @@ function cloneInContainer(initPid: number, syncFd: number, preserveFds: number):
   const own = toJoin.map((ns) => openSync(`/proc/self/ns/${ns.type}`, C.O_RDONLY | C.O_CLOEXEC));
   const theirs = toJoin.map((ns) => openSync(`/proc/${initPid}/ns/${ns.type}`, C.O_RDONLY | C.O_CLOEXEC));
   try {
-    passFds(syncFd, preserveFds);
+    passFds(syncFd, preserveFds, consoleFd);
     toJoin.forEach((ns, i) => sys.setns(theirs[i], ns.flag, `${ns.type} namespace of the container`));
     try {
       return cloneInit(syncFd, 0);
@@ -124,19 +124,23 @@ export async function exec(opts: ExecOptions): Promise<number> {
   if (status === 'stopped') throw fail('cannot exec in a stopped container');
   if (status === 'paused' && !opts.ignorePaused) throw fail('cannot exec in a paused container (use --ignore-paused to override)');
   const spec = execProcessSpec(opts, state.process);
-  if (spec.terminal) throw fail('exec --tty: terminals are not supported by this version of tsrun');
   const proc = normalizeProcess(spec)!;
   let parent = -1;
   let child = -1;
+  let consoleFd = -1;
   let pid = 0;
   try {
+    if (spec.terminal) consoleFd = connectConsole(opts.consoleSocket);
     [parent, child] = sys.socketpair();
-    pid = cloneInContainer(state.pid, child, opts.preserveFds);
+    pid = cloneInContainer(state.pid, child, opts.preserveFds, consoleFd);
     closeSync(child);
     child = -1;
     const ch = new SyncChannel(parent);
     const mntNs = nsLink(state.pid, 'mnt') !== nsLink('self', 'mnt') ? `/proc/${state.pid}/ns/mnt` : null;
-    const cfg: ExecConfig = { mode: 'exec', mntNs, process: proc, preserveFds: opts.preserveFds };
+    const cfg: ExecConfig = {
+      mode: 'exec', mntNs, process: proc, preserveFds: opts.preserveFds,
+      console: consoleFd >= 0 ? { socketFd: consoleFd, height: spec.consoleSize?.height, width: spec.consoleSize?.width } : null,
+    };
     ch.send({ type: 'config', payload: cfg });
     let execing = false;
     for (;;) {
@@ -155,6 +159,7 @@ export async function exec(opts: ExecOptions): Promise<number> {
   } finally {
     if (child >= 0) closeSync(child);
     if (parent >= 0) closeSync(parent);
+    if (consoleFd >= 0) closeSync(consoleFd);
   }
   if (opts.pidFile) writePidFile(opts.pidFile, pid);
   if (opts.detach) return 0;

@@ -10,12 +10,13 @@ import { linux as sys } from '../linux/libc';
 const INIT_ENTRY = join(__dirname, '..', 'init-entry');
 
 /** Makes stdio, the preserved fds and the sync fd survive into the init. */
-export function passFds(syncFd: number, preserveFds: number): void {
+export function passFds(syncFd: number, preserveFds: number, consoleFd = -1): void {
   // Node marks inherited fds close-on-exec at start-up.
   for (let fd = 0; fd < 3 + preserveFds; fd++) {
     try { sys.fcntlSetCloexec(fd, false); } catch { /* not open */ }
   }
   sys.fcntlSetCloexec(syncFd, false);
+  if (consoleFd >= 0) sys.fcntlSetCloexec(consoleFd, false);
 }
 
 export function cloneInit(syncFd: number, cloneFlags: number): number {
@@ -23,8 +24,8 @@ export function cloneInit(syncFd: number, cloneFlags: number): number {
 }
 
 /** Starts the init, joining a pid namespace by path first if asked. */
-export function spawnInit(syncFd: number, cloneFlags: number, joinPid: string | null, preserveFds: number): number {
-  passFds(syncFd, preserveFds);
+export function spawnInit(syncFd: number, cloneFlags: number, joinPid: string | null, preserveFds: number, consoleFd = -1): number {
+  passFds(syncFd, preserveFds, consoleFd);
   if (!joinPid) return cloneInit(syncFd, cloneFlags);
   const own = openSync('/proc/self/ns/pid', O_RDONLY | O_CLOEXEC);
   const target = openSync(joinPid, O_RDONLY | O_CLOEXEC);

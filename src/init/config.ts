@@ -2,6 +2,7 @@
 // by the runtime side (paths resolved, options parsed, names mapped to
 // numbers), so the init repeats none of that work.
 import type { HookState } from '../hooks';
+import type { ConsoleConfig } from './console';
 import type { Device, Hook } from '../spec/types';
 import type { SchedAttr } from '../linux/syscalls';
 
@@ -55,6 +56,8 @@ export interface InitConfig {
   process: InitProcess | null;
   fifo: string;
   preserveFds: number;
+  /** process.terminal: where to send the pty master. */
+  console: ConsoleConfig | null;
   /** personality(2) value, or null. */
   personality: number | null;
   /** A new time namespace: unshared by the init, with these timens_offsets. */

@@ -8,6 +8,7 @@ import * as C from '../linux/constants';
 import { linux as sys } from '../linux/libc';
 import type { SyncChannel } from '../sync';
 import type { InitProcess } from './config';
+import { setupConsole, type ConsoleConfig } from './console';
 import { applyLateRlimits, execProcess, prepareProcess } from './process';
 
 export interface ExecConfig {
@@ -16,6 +17,7 @@ export interface ExecConfig {
   mntNs: string | null;
   process: InitProcess;
   preserveFds: number;
+  console: ConsoleConfig | null;
 }
 
 export function runExec(ch: SyncChannel, cfg: ExecConfig): never {
@@ -25,10 +27,11 @@ export function runExec(ch: SyncChannel, cfg: ExecConfig): never {
     sys.unshare(C.CLONE_FS);
     sys.setns(fd, C.CLONE_NEWNS, `mount namespace ${cfg.mntNs}`);
   }
+  const slave = cfg.console ? setupConsole(sys, cfg.console, false) : null;
   const prepared = prepareProcess(sys, cfg.process);
   applyLateRlimits(sys, cfg.process);
   // The channel is close-on-exec: after this message, end of file means
   // the exec happened; an error message means it did not.
   ch.send({ type: 'exec' });
-  return execProcess(sys, prepared, cfg.preserveFds);
+  return execProcess(sys, prepared, cfg.preserveFds, slave);
 }

@@ -10,6 +10,7 @@ import { linux as sys } from '../linux/libc';
 import { SyncChannel, type RuntimeMessage } from '../sync';
 import type { InitConfig } from './config';
 import { runExec, type ExecConfig } from './exec';
+import { setupConsole } from './console';
 import { applyPaths, finalizeRootfs, prepareRootfs } from './rootfs';
 import { applyLateRlimits, execProcess, prepareProcess, type PreparedProcess } from './process';
 
@@ -75,6 +76,7 @@ function run(ch: SyncChannel): never {
   writeSysctls(cfg.sysctl);
   applyPaths(sys, cfg);
   if (cfg.personality !== null) sys.personality(cfg.personality);
+  const consoleSlave = cfg.console ? setupConsole(sys, cfg.console, true) : null;
   let prepared: PreparedProcess | null = null;
   if (cfg.process) prepared = prepareProcess(sys, cfg.process);
   ch.send({ type: 'ready' });
@@ -91,7 +93,7 @@ function run(ch: SyncChannel): never {
       hooks().runHooks('startContainer', cfg.hooks.startContainer, { ...cfg.hookState, status: 'created' });
     }
     applyLateRlimits(sys, cfg.process!);
-    return execProcess(sys, prepared, cfg.preserveFds);
+    return execProcess(sys, prepared, cfg.preserveFds, consoleSlave);
   } catch (e) {
     const message = (e as Error).message;
     try { writeSync(w >= 0 ? w : 2, message); } catch { writeSync(2, `tsrun: ${message}\n`); }

@@ -6,6 +6,7 @@ import { CAP_LAST } from '../spec/capabilities';
 import { describeFsError } from '../linux/errors';
 import type { Syscalls } from '../linux/syscalls';
 import { schedAttr, type InitProcess } from './config';
+import { attachConsole } from './console';
 
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -127,7 +128,8 @@ export function applyLateRlimits(sys: Syscalls, p: InitProcess): void {
 }
 
 /** Hands the process over: only stdio and preserved fds, default signals, execve. */
-export function execProcess(sys: Syscalls, prepared: PreparedProcess, preserveFds: number): never {
+export function execProcess(sys: Syscalls, prepared: PreparedProcess, preserveFds: number, consoleSlave: number | null = null): never {
+  if (consoleSlave !== null) attachConsole(sys, consoleSlave);
   sys.closeRangeCloexec(3 + preserveFds);
   // Node marks every fd it inherits close-on-exec at start-up.
   for (let fd = 0; fd < 3 + preserveFds; fd++) {

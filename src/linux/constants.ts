@@ -126,3 +126,11 @@ export const NAMESPACES = {
   time: { flag: CLONE_NEWTIME, proc: 'time' },
 } as const;
 export type NamespaceType = keyof typeof NAMESPACES;
+
+export const SOL_SOCKET = 1;
+export const SCM_RIGHTS = 1;
+export const TIOCGPTN = 0x80045430;
+export const TIOCSPTLCK = 0x40045431;
+export const TIOCGPTPEER = 0x5441;
+export const TIOCSWINSZ = 0x5414;
+export const TIOCSCTTY = 0x540e;

@@ -42,6 +42,14 @@ const f = {
   recv: libc.func('long recv(int fd, void *buf, size_t len, int flags)'),
   sendto: libc.func('long sendto(int fd, const void *buf, size_t len, int flags, const void *addr, uint32_t alen)'),
   close: libc.func('int close(int fd)'),
+  connect: libc.func('int connect(int fd, const void *addr, uint32_t len)'),
+  sendmsg: libc.func('long sendmsg(int fd, const void *msg, int flags)'),
+  recvmsg: libc.func('long recvmsg(int fd, void *msg, int flags)'),
+  openFd: libc.func('int open(const char *path, int flags, uint32_t mode)'),
+  ioctlInt: libc.func('ioctl', 'int', ['int', 'unsigned long', 'long']),
+  ioctlPtr: libc.func('ioctl', 'int', ['int', 'unsigned long', 'void *']),
+  setsid: libc.func('int setsid()'),
+  dup2: libc.func('int dup2(int oldfd, int newfd)'),
   sysPtr: libc.func('syscall', 'long', ['long', 'long', 'void *', 'long']),
   // glibc's syscall() is assembly that ignores the variadic convention, so
   // fixed prototypes per use are safe on x86_64.
@@ -71,6 +79,19 @@ function sockaddrUn(path: string): Buffer {
   addr.writeUInt16LE(C.AF_UNIX, 0);
   name.copy(addr, 2);
   return addr;
+}
+
+/** struct msghdr (x86_64) with one iovec and a control buffer; the Buffers must outlive the call. */
+function msghdr(data: Buffer, control: Buffer): { msg: Buffer; iov: Buffer } {
+  const iov = Buffer.alloc(16);
+  iov.writeBigUInt64LE(BigInt(koffi.address(data)), 0);
+  iov.writeBigUInt64LE(BigInt(data.length), 8);
+  const msg = Buffer.alloc(56);
+  msg.writeBigUInt64LE(BigInt(koffi.address(iov)), 16);
+  msg.writeBigUInt64LE(1n, 24);
+  msg.writeBigUInt64LE(BigInt(koffi.address(control)), 32);
+  msg.writeBigUInt64LE(BigInt(control.length), 40);
+  return { msg, iov };
 }
 
 function makedev(major: number, minor: number): bigint {
@@ -208,6 +229,64 @@ export const linux: Syscalls = {
     }
     return buf.subarray(0, n);
   },
+  unixConnect(path) {
+    const fd = f.socket(C.AF_UNIX, C.SOCK_STREAM | C.SOCK_CLOEXEC, 0);
+    if (fd < 0) fail('socket', 'AF_UNIX SOCK_STREAM');
+    const addr = sockaddrUn(path);
+    if (f.connect(fd, addr, addr.length) !== 0) {
+      const errno = koffi.errno();
+      f.close(fd);
+      throw new SyscallError('connect', path, errno);
+    }
+    return fd;
+  },
+  sendFd(sock, fd, name) {
+    const data = Buffer.from(name);
+    // CMSG_SPACE(sizeof(int)) = 24: cmsg_len, cmsg_level, cmsg_type, the fd.
+    const control = Buffer.alloc(24);
+    control.writeBigUInt64LE(20n, 0);
+    control.writeInt32LE(C.SOL_SOCKET, 8);
+    control.writeInt32LE(C.SCM_RIGHTS, 12);
+    control.writeInt32LE(fd, 16);
+    const { msg, iov } = msghdr(data, control);
+    if (Number(f.sendmsg(sock, msg, 0)) < 0) fail('sendmsg', `SCM_RIGHTS fd ${fd}`);
+    void iov.length;
+  },
+  recvFd(sock) {
+    const data = Buffer.alloc(4096);
+    const control = Buffer.alloc(24);
+    const { msg, iov } = msghdr(data, control);
+    const n = Number(f.recvmsg(sock, msg, 0x40000000 /* MSG_CMSG_CLOEXEC */));
+    if (n < 0) fail('recvmsg', `fd ${sock}`);
+    void iov.length;
+    if (control.readInt32LE(12) !== C.SCM_RIGHTS) throw new Error('recvmsg: no file descriptor received');
+    return { fd: control.readInt32LE(16), name: data.subarray(0, n).toString() };
+  },
+  openPty(ptmx) {
+    const master = f.openFd(ptmx, C.O_RDWR | C.O_NOCTTY | C.O_CLOEXEC, 0);
+    if (master < 0) fail('open', ptmx);
+    try {
+      const unlock = Buffer.alloc(4);
+      if (f.ioctlPtr(master, C.TIOCSPTLCK, unlock) !== 0) fail('ioctl', 'TIOCSPTLCK');
+      const index = Buffer.alloc(4);
+      if (f.ioctlPtr(master, C.TIOCGPTN, index) !== 0) fail('ioctl', 'TIOCGPTN');
+      const slave = f.ioctlInt(master, C.TIOCGPTPEER, C.O_RDWR | C.O_NOCTTY | C.O_CLOEXEC);
+      if (slave < 0) fail('ioctl', 'TIOCGPTPEER');
+      return { master, slave, index: index.readInt32LE(0) };
+    } catch (e) {
+      f.close(master);
+      throw e;
+    }
+  },
+  setWinsize(fd, rows, cols) {
+    const ws = Buffer.alloc(8);
+    ws.writeUInt16LE(rows, 0);
+    ws.writeUInt16LE(cols, 2);
+    if (f.ioctlPtr(fd, C.TIOCSWINSZ, ws) !== 0) fail('ioctl', 'TIOCSWINSZ');
+  },
+  setsid() { if (f.setsid() < 0) fail('setsid', ''); },
+  setControllingTerminal(fd) { if (f.ioctlInt(fd, C.TIOCSCTTY, 0) !== 0) fail('ioctl', 'TIOCSCTTY'); },
+  dup2(oldFd, newFd) { if (f.dup2(oldFd, newFd) < 0) fail('dup2', `${oldFd} to ${newFd}`); },
   unixDgramSend(path, data) {
     const fd = f.socket(C.AF_UNIX, C.SOCK_DGRAM | C.SOCK_CLOEXEC, 0);
     if (fd < 0) fail('socket', 'AF_UNIX SOCK_DGRAM');

@@ -45,6 +45,19 @@ export interface Syscalls {
   /** One datagram from fd, or null if none is waiting. */
   recvDatagram(fd: number): Buffer | null;
   unixDgramSend(path: string, data: Buffer): void;
+  /** Connects an AF_UNIX stream socket (close-on-exec) to path. */
+  unixConnect(path: string): number;
+  /** sendmsg with one fd in SCM_RIGHTS and `name` as the payload (runc's console protocol). */
+  sendFd(sock: number, fd: number, name: string): void;
+  /** recvmsg of one fd sent by sendFd; returns it with the payload. */
+  recvFd(sock: number): { fd: number; name: string };
+  /** A new pty from /dev/ptmx: master, and the slave opened with TIOCGPTPEER. */
+  openPty(ptmx: string): { master: number; slave: number; index: number };
+  setWinsize(fd: number, rows: number, cols: number): void;
+  setsid(): void;
+  /** Makes fd the controlling terminal (TIOCSCTTY). */
+  setControllingTerminal(fd: number): void;
+  dup2(oldFd: number, newFd: number): void;
   ioprioSet(value: number): void;
   schedSetattr(attr: SchedAttr): void;
 }

@@ -86,6 +86,11 @@ export function semanticProblems(spec: Spec, bundle: string): string[] {
   (spec.mounts ?? []).forEach((m, i) => {
     if (!isAbsolute(m.destination)) out.push(`/mounts/${i}/destination: must be an absolute path: ${m.destination}`);
   });
+  for (const [name, hooks] of Object.entries(spec.hooks ?? {})) {
+    (hooks ?? []).forEach((h, i) => {
+      if (!isAbsolute(h.path)) out.push(`/hooks/${name}/${i}/path: must be an absolute path: ${h.path}`);
+    });
+  }
   const seen = new Map<string, number>();
   const namespaces = spec.linux?.namespaces ?? [];
   namespaces.forEach((ns, i) => {
@@ -135,7 +140,6 @@ export function semanticProblems(spec: Spec, bundle: string): string[] {
       if (r.soft > r.hard) out.push(`/process/rlimits/${i}: soft limit ${r.soft} is above hard limit ${r.hard}`);
       types.add(r.type);
     });
-    if (p.terminal) out.push('/process/terminal: terminals are not supported by tsrun yet');
   }
   return out;
 }

@@ -1,0 +1,47 @@
+// v1 cpuset: a new cpuset cgroup starts with empty cpus and mems, and no
+// task can join it until both are set. Every directory created on the way
+// gets its parent's values; the leaf gets the spec's, else its parent's.
+import * as path from 'node:path';
+import * as fs from 'node:fs';
+import { CgroupError, hasCode, readFile, writeFile } from '../fs';
+import type { V1Controller } from '../types';
+
+/** "cpuset.cpus", or plain "cpus" on a hierarchy mounted with noprefix. */
+function file(dir: string, name: 'cpus' | 'mems'): string {
+  return fs.existsSync(path.join(dir, `cpuset.${name}`)) || !fs.existsSync(path.join(dir, name)) ? `cpuset.${name}` : name;
+}
+
+function copyIfEmpty(dir: string): void {
+  const parent = path.dirname(dir);
+  for (const name of ['cpus', 'mems'] as const) {
+    if (readFile(dir, file(dir, name)).trim() === '') writeFile(dir, file(dir, name), readFile(parent, file(parent, name)).trim());
+  }
+}
+
+export const cpuset: V1Controller = {
+  hierarchy: 'cpuset',
+  wanted: (r) => !!(r.cpu?.cpus || r.cpu?.mems),
+  mkdir(dir, mount) {
+    if (dir !== mount && !dir.startsWith(mount + '/')) throw new CgroupError(`cgroup ${dir} is outside ${mount}`);
+    const created: string[] = [];
+    const parts = path.relative(mount, dir).split('/').filter(Boolean);
+    let d = mount;
+    for (const part of parts) {
+      d = path.join(d, part);
+      try {
+        fs.mkdirSync(d, 0o755);
+        created.push(d);
+      } catch (err) {
+        if (!hasCode(err, 'EEXIST')) throw new CgroupError(`mkdir ${d}: ${(err as NodeJS.ErrnoException).code}`, (err as NodeJS.ErrnoException).code);
+      }
+      // Ancestors get their parent's values now; the leaf after the spec's are written.
+      if (d !== dir) copyIfEmpty(d);
+    }
+    return created;
+  },
+  apply(dir, r, ctx) {
+    if (r.cpu?.cpus) writeFile(dir, file(dir, 'cpus'), r.cpu.cpus);
+    if (r.cpu?.mems) writeFile(dir, file(dir, 'mems'), r.cpu.mems);
+    if (!ctx.update) copyIfEmpty(dir);
+  },
+};
