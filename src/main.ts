@@ -137,7 +137,8 @@ export async function main(argv: string[]): Promise<number> {
     .command('resume [args..]', 'resumes all processes that have been previously paused (not in this version)', (y) => y.strict(false), () => act('resume', () => unsupported('resume')))
     .command('update [args..]', 'update container resource constraints (not in this version)', (y) => y.strict(false), () => act('update', () => unsupported('update')))
     .command('events [args..]', 'display container events (not in this version)', (y) => y.strict(false), () => act('events', () => unsupported('events')))
-    .command('features', 'show the enabled features (not in this version)', (y) => y, () => act('features', () => unsupported('features')))
+    .command('features', 'show the enabled features', (y) => y,
+      () => act('features', async () => { writeSync(1, JSON.stringify((await import('./features')).features(), null, '    ') + '\n'); }))
     .command('checkpoint [args..]', 'checkpoint a running container (not supported)', (y) => y.strict(false), () => act('checkpoint', () => unsupported('checkpoint')))
     .command('restore [args..]', 'restore a container from a previous checkpoint (not supported)', (y) => y.strict(false), () => act('restore', () => unsupported('restore')))
     .demandCommand(1, 'a command is required')

@@ -233,3 +233,18 @@ test('--version is runc\'s format', () => {
   assert.equal(r.status, 0);
   assert.match(r.stdout, /^tsrun version \d+\.\d+\.\d+\n(?:.*\n)*spec: 1\.2\.\d+\n/);
 });
+
+test('features lists what tsrun does and claims nothing it does not', () => {
+  const r = h.cli('tsrun', '/tmp/tsrun-none', ['features']);
+  assert.equal(r.status, 0, r.stderr);
+  const f = JSON.parse(r.stdout);
+  assert.equal(f.ociVersionMin, '1.0.0');
+  assert.match(f.ociVersionMax, /^1\.2\.\d+$/);
+  assert.deepEqual(f.hooks, ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop']);
+  for (const opt of ['ro', 'rbind', 'nosuid', 'rprivate', 'relatime']) assert.ok(f.mountOptions.includes(opt), opt);
+  assert.ok(!f.mountOptions.includes('idmap'), 'idmapped mounts are not supported yet');
+  assert.ok(!f.linux.namespaces.includes('user'), 'user namespaces are not supported yet');
+  assert.equal(f.linux.seccomp.enabled, false, 'seccomp is not applied yet');
+  assert.equal(f.linux.mountExtensions.idmap.enabled, false);
+  assert.ok(f.linux.capabilities.includes('CAP_SYS_ADMIN'));
+});
