@@ -49,9 +49,17 @@ export function log(level: Level, msg: string): void {
 
 export const debug = (msg: string): void => log('debug', msg);
 
+/**
+ * A warning: on stderr always; into a --log file only with --debug, since
+ * podman reads that file as a single JSON object (the final error).
+ */
 export function warn(msg: string): void {
-  log('warning', msg);
-  if (!sink.toStderr) write(2, `warning: ${msg}\n`);
+  if (sink.toStderr) {
+    write(sink.fd, format('warning', msg, sink.json));
+    return;
+  }
+  if (debugEnabled) write(sink.fd, format('warning', msg, sink.json));
+  write(2, `warning: ${msg}\n`);
 }
 
 /** The final error: one record in the log, and plain lines on stderr. */

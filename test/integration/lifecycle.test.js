@@ -248,3 +248,20 @@ test('features lists what tsrun does and claims nothing it does not', () => {
   assert.equal(f.linux.mountExtensions.idmap.enabled, false);
   assert.ok(f.linux.capabilities.includes('CAP_SYS_ADMIN'));
 });
+
+test('a seccomp profile is not applied yet: one warning on stderr, none in a --log file without --debug', { skip }, (t) => {
+  const rt = h.runtime();
+  t.after(rt.cleanup);
+  const bundle = h.makeBundle((c) => { c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [] }; });
+  const log = path.join(h.tmpdir('log'), 'log.json');
+  const id = h.uniqueId();
+  const r = rt(['--log', log, '--log-format', 'json', 'create', '--bundle', bundle, id]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stderr.trim().split('\n').length, 1);
+  assert.match(r.stderr, /linux\.seccomp is not applied/);
+  assert.equal(fs.existsSync(log) ? fs.readFileSync(log, 'utf8') : '', '', 'podman reads the log file as one JSON object');
+  const dbg = path.join(h.tmpdir('log'), 'debug.json');
+  const id2 = h.uniqueId();
+  assert.equal(rt(['--debug', '--log', dbg, '--log-format', 'json', 'create', '--bundle', bundle, id2]).status, 0);
+  assert.ok(fs.readFileSync(dbg, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)).some((rec) => rec.level === 'warning' && /seccomp/.test(rec.msg)));
+});
