@@ -132,7 +132,12 @@ export async function main(argv: string[]): Promise<number> {
         detach: a.detach, pidFile: a.pidFile, consoleSocket: a.consoleSocket, preserveFds: a.preserveFds, ignorePaused: a.ignorePaused,
       });
     }))
-    .command('ps [args..]', 'displays the processes running inside a container (not in this version)', (y) => y.strict(false), () => act('ps', () => unsupported('ps')))
+    .command('ps <container-id> [ps-options..]', 'displays the processes running inside a container', (y) => y
+      .positional('container-id', id)
+      .positional('ps-options', { type: 'string', array: true })
+      .option('format', { alias: 'f', type: 'string', choices: ['table', 'json'], default: 'table' }),
+    (a) => act('ps', async () => (await import('./container/ps')).ps(globals!.root, String(a.containerId), a.format,
+      [...list(a.psOptions), ...a._.slice(1)].map(String))))
     .command('pause [args..]', 'suspends all processes inside the container (not in this version)', (y) => y.strict(false), () => act('pause', () => unsupported('pause')))
     .command('resume [args..]', 'resumes all processes that have been previously paused (not in this version)', (y) => y.strict(false), () => act('resume', () => unsupported('resume')))
     .command('update [args..]', 'update container resource constraints (not in this version)', (y) => y.strict(false), () => act('update', () => unsupported('update')))

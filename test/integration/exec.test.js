@@ -92,3 +92,16 @@ test('exec into a stopped or unknown container fails with 255', { skip }, async 
   assert.equal(unknown.status, 255);
   assert.match(unknown.stderr, /container does not exist/);
 });
+
+test('ps lists the container\'s processes: pids as JSON, ps(1) lines as a table', { skip }, (t) => {
+  const { rt, id, pid } = container(t);
+  const pidFile = path.join(h.tmpdir('ps'), 'exec.pid');
+  assert.equal(rt(['exec', '--detach', '--pid-file', pidFile, id, 'sleep', '301']).status, 0);
+  const execPid = Number(fs.readFileSync(pidFile, 'utf8'));
+  const json = rt(['ps', '--format', 'json', id]);
+  assert.equal(json.status, 0, json.stderr);
+  assert.deepEqual(JSON.parse(json.stdout).sort((a, b) => a - b), [pid, execPid].sort((a, b) => a - b));
+  const table = rt(['ps', id, '--', '-o', 'pid,args']).stdout.trim().split('\n');
+  assert.match(table[0], /PID\s+COMMAND/);
+  assert.deepEqual(table.slice(1).map((l) => l.trim()).sort(), [`${pid} sleep 300`, `${execPid} sleep 301`].sort());
+});
