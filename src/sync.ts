@@ -8,11 +8,13 @@ import { readSync, writeSync } from 'node:fs';
 export type RuntimeMessage =
   | { type: 'config'; payload: unknown }
   | { type: 'hooks-done' }
+  | { type: 'cgroup-done' }
   | { type: 'abort'; msg: string };
 
 export type InitMessage =
   | { type: 'hooks'; name: 'prestart' | 'createRuntime' }
   | { type: 'exec' }
+  | { type: 'cgroup' }
   | { type: 'ready' }
   | { type: 'error'; msg: string };
 

@@ -121,11 +121,15 @@ export function normalize(spec: Spec, bundle: string, fifo: string, opts: { id: 
   let joinPid: string | null = null;
   const join: InitConfig['join'] = [];
   let newTime = false;
+  let newCgroupNs = false;
   for (const ns of spec.linux?.namespaces ?? []) {
     const info = NAMESPACES[ns.type as NamespaceType];
     // A new time namespace is unshared by the init, which first writes its
     // offsets; its final execve enters it.
     if (ns.type === 'time' && ns.path === undefined) newTime = true;
+    // A new cgroup namespace must be rooted at the container's cgroup: the
+    // init unshares it once the runtime has moved it there.
+    else if (ns.type === 'cgroup' && ns.path === undefined) newCgroupNs = true;
     else if (ns.path === undefined) cloneFlags |= info.flag;
     else if (ns.type === 'pid') joinPid = ns.path;
     else join.push({ type: ns.type, flag: info.flag, path: ns.path });
@@ -147,6 +151,8 @@ export function normalize(spec: Spec, bundle: string, fifo: string, opts: { id: 
     fifo,
     preserveFds: opts.preserveFds,
     console: null,
+    cgroupJoin: false,
+    newCgroupNs,
     personality: spec.linux?.personality ? PERSONALITY_DOMAINS[spec.linux.personality.domain] : null,
     timeOffsets: newTime ? timeOffsets(spec.linux?.timeOffsets) : null,
     runtimeHooks: Boolean(spec.hooks?.prestart?.length || spec.hooks?.createRuntime?.length),

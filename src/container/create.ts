@@ -97,6 +97,10 @@ export function create(opts: CreateOptions): StoredState {
       }
       if (msg.type === 'error') throw new RuntimeError(msg.msg);
       if (msg.type === 'ready') break;
+      if (msg.type === 'cgroup') {
+        ch.send({ type: 'cgroup-done' });
+        continue;
+      }
       if (msg.type === 'hooks') {
         // The namespaces exist, pivot_root has not happened: prestart and
         // createRuntime run here, in the runtime's namespaces.

@@ -56,6 +56,10 @@ export interface InitConfig {
   process: InitProcess | null;
   fifo: string;
   preserveFds: number;
+  /** The runtime moves the init into the container's cgroup when asked. */
+  cgroupJoin: boolean;
+  /** A new cgroup namespace: unshared by the init once it is in its cgroup. */
+  newCgroupNs: boolean;
   /** process.terminal: where to send the pty master. */
   console: ConsoleConfig | null;
   /** personality(2) value, or null. */

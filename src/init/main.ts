@@ -50,6 +50,21 @@ let hooksModule: typeof import('../hooks') | undefined;
 // Loaded before pivot_root when needed: afterwards tsrun's files are out of reach.
 const hooks = (): typeof import('../hooks') => (hooksModule ??= require('../hooks') as typeof import('../hooks'));
 
+/**
+ * The runtime moves us into the container's cgroup as late as it can: the
+ * memory Node touched so far stays charged where it was, and no thread or
+ * process is created after, so tight limits (pids.max 1, a few MiB of
+ * memory) still let the container start. The cgroup namespace follows.
+ */
+function joinCgroup(ch: SyncChannel, cfg: InitConfig): void {
+  if (cfg.cgroupJoin) {
+    ch.send({ type: 'cgroup' });
+    const reply = ch.recv<RuntimeMessage>();
+    if (!reply || reply.type !== 'cgroup-done') process.exit(1);
+  }
+  if (cfg.newCgroupNs) sys.unshare(C.CLONE_NEWCGROUP);
+}
+
 function newTimeNamespace(offsets: string): void {
   sys.unshare(C.CLONE_NEWTIME);
   try {
@@ -69,7 +84,7 @@ function run(ch: SyncChannel): never {
   if (cfg.hooks.createContainer.length || cfg.hooks.startContainer.length) hooks();
   // Held as O_PATH across pivot_root, reopened through /proc/self/fd.
   const fifo = openSync(cfg.fifo, C.O_PATH | C.O_CLOEXEC);
-  prepareRootfs(sys, cfg, () => hooksBeforePivot(ch, cfg));
+  prepareRootfs(sys, cfg, { joinCgroup: () => joinCgroup(ch, cfg), beforePivot: () => hooksBeforePivot(ch, cfg) });
   finalizeRootfs(sys, cfg);
   if (cfg.hostname !== null) sys.sethostname(cfg.hostname);
   if (cfg.domainname !== null) sys.setdomainname(cfg.domainname);

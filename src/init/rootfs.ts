@@ -225,7 +225,16 @@ function mountOf(path: string): { mountPoint: string; shared: boolean } {
 }
 
 /** Everything up to and including the switch into the rootfs. */
-export function prepareRootfs(sys: Syscalls, cfg: InitConfig, beforePivot: () => void = () => undefined): void {
+export interface RootfsSteps {
+  /** Into the container's cgroup (and cgroup namespace): before the first cgroup mount, at the latest before pivot. */
+  joinCgroup(): void;
+  /** prestart, createRuntime and createContainer hooks. */
+  beforePivot(): void;
+}
+
+export function prepareRootfs(sys: Syscalls, cfg: InitConfig, steps: RootfsSteps = { joinCgroup: () => undefined, beforePivot: () => undefined }): void {
+  let joined = false;
+  const join = () => { if (!joined) { joined = true; steps.joinCgroup(); } };
   // Until the switch, nothing may propagate back to the host: everything
   // becomes a slave (or private, if asked). The requested propagation of
   // the rootfs itself is set once it is the root (shared and unbindable
@@ -242,7 +251,11 @@ export function prepareRootfs(sys: Syscalls, cfg: InitConfig, beforePivot: () =>
   }
   const rootFd = openSync(cfg.rootfs, C.O_PATH | C.O_DIRECTORY | C.O_CLOEXEC);
   try {
-    for (const m of cfg.mounts) mountOne(sys, rootFd, m);
+    for (const m of cfg.mounts) {
+      if (m.type === 'cgroup') join();
+      mountOne(sys, rootFd, m);
+    }
+    join();
     setupDev(sys, rootFd, cfg);
     // runc creates a missing cwd, before the root can turn read-only.
     if (cfg.process) {
@@ -251,7 +264,7 @@ export function prepareRootfs(sys: Syscalls, cfg: InitConfig, beforePivot: () =>
   } finally {
     closeSync(rootFd);
   }
-  beforePivot();
+  steps.beforePivot();
   if (cfg.noPivot) moveRoot(sys, cfg.rootfs);
   else pivot(sys, cfg.rootfs);
   sys.mount(null, '/', null, requested, null);

@@ -1,0 +1,19 @@
+// v2 devices: no files, an eBPF program instead (bpf/program.ts), installed
+// through a loader seam so the manager's logic can run against a plain
+// directory tree in tests.
+import { effectiveDeviceRules } from '../devices';
+import { deviceFilterInsns, encodeInsns } from './bpf/program';
+import { attachDeviceFilter } from './bpf/syscall';
+import type { Resources } from '../types';
+
+export interface DeviceFilterLoader {
+  /** Replaces tsrun's device filter on the cgroup at dir with this program (struct bpf_insn[]). */
+  attach(dir: string, program: Buffer): void;
+}
+
+export const kernelDeviceLoader: DeviceFilterLoader = { attach: attachDeviceFilter };
+
+/** The encoded program for these resources (spec rules, then runc's default allowed devices). */
+export function deviceProgram(r: Resources): Buffer {
+  return encodeInsns(deviceFilterInsns(effectiveDeviceRules(r.devices)));
+}
