@@ -101,6 +101,7 @@ function normalizeMounts(spec: Spec, bundle: string): InitMount[] {
       propagation: o.propagation,
       data: o.data || null,
       bind,
+      copyUp: o.copyUp && m.type === 'tmpfs',
     };
   });
 }

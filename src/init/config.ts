@@ -14,6 +14,8 @@ export interface InitMount {
   propagation: number[];
   data: string | null;
   bind: boolean;
+  /** tmpcopyup: copy what the destination held into the new tmpfs. */
+  copyUp?: boolean;
 }
 
 export interface InitProcess {

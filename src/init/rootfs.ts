@@ -1,7 +1,7 @@
 // Builds the container's root filesystem inside the init's mount namespace,
 // in runc's order: propagation, the rootfs bind, config mounts in order,
 // /dev, pivot_root, then the read-only and masked paths.
-import { closeSync, existsSync, lstatSync, openSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, copyFileSync, existsSync, lchownSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync } from 'node:fs';
 import * as C from '../linux/constants';
 import { SyscallError } from '../linux/errors';
 import type { Syscalls } from '../linux/syscalls';
@@ -92,6 +92,8 @@ function mountOne(sys: Syscalls, rootFd: number, m: InitMount): void {
   const fileTarget = m.bind && m.source !== null && !isDirectory(m.source);
   const fd = ensureInRoot(sys, rootFd, m.destination, fileTarget ? 'file' : 'dir');
   const label = `${m.source ?? m.type ?? 'none'} on ${m.destination}`;
+  // tmpcopyup: the fd still reaches the covered directory once the tmpfs is on top.
+  const covered = m.copyUp ? openSync(fdPath(fd), C.O_PATH | C.O_DIRECTORY | C.O_CLOEXEC) : -1;
   try {
     if (m.bind) {
       if (m.source === null || !existsSync(m.source)) {
@@ -102,9 +104,19 @@ function mountOne(sys: Syscalls, rootFd: number, m: InitMount): void {
       sys.mount(m.source ?? m.type ?? 'none', fdPath(fd), m.type, m.flags & ~C.MS_REMOUNT, m.data || null);
     }
   } catch (e) {
+    if (covered >= 0) closeSync(covered);
     rethrowAs(e, 'mount', label);
   } finally {
     closeSync(fd);
+  }
+  if (covered >= 0) {
+    try {
+      withTarget(sys, rootFd, m.destination, (t) => copyTree(fdPath(covered), fdPath(t)));
+    } catch (e) {
+      throw new Error(`tmpcopyup of ${m.destination}: ${(e as Error).message}`);
+    } finally {
+      closeSync(covered);
+    }
   }
   // A bind mount takes its other flags only from a remount of the new mount.
   const extra = m.flags & ~(C.MS_BIND | C.MS_REC | C.MS_REMOUNT);
@@ -120,6 +132,28 @@ function mountOne(sys: Syscalls, rootFd: number, m: InitMount): void {
   }
 }
 const C_ENOENT = 2;
+
+/** Copies a directory tree with modes, owners and symlinks (for tmpcopyup). */
+function copyTree(from: string, to: string): void {
+  const st = statSync(from);
+  chmodSync(to, st.mode & 0o7777);
+  lchownSync(to, st.uid, st.gid);
+  for (const entry of readdirSync(from, { withFileTypes: true })) {
+    const src = `${from}/${entry.name}`;
+    const dst = `${to}/${entry.name}`;
+    const est = lstatSync(src);
+    if (entry.isDirectory()) {
+      mkdirSync(dst);
+      copyTree(src, dst);
+      continue;
+    }
+    if (entry.isSymbolicLink()) symlinkSync(readlinkSync(src), dst);
+    else if (entry.isFile()) copyFileSync(src, dst);
+    else continue; // sockets, fifos and devices are not copied up
+    lchownSync(dst, est.uid, est.gid);
+    if (!entry.isSymbolicLink()) chmodSync(dst, est.mode & 0o7777);
+  }
+}
 
 const DEFAULT_DEVICES: Device[] = [
   { path: '/dev/null', type: 'c', major: 1, minor: 3, fileMode: 0o666, uid: 0, gid: 0 },

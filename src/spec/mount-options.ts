@@ -54,15 +54,20 @@ export interface ParsedOptions {
   flags: number;
   propagation: number[];
   data: string;
+  /** runc's tmpcopyup: a tmpfs starts with the files of the directory it covers. */
+  copyUp: boolean;
 }
 
 export function parseMountOptions(options: string[] | undefined): ParsedOptions {
   let flags = 0;
   const propagation: number[] = [];
   const data: string[] = [];
+  let copyUp = false;
   for (const opt of options ?? []) {
     const f = FLAGS[opt];
-    if (f) {
+    if (opt === 'tmpcopyup') {
+      copyUp = true;
+    } else if (f) {
       flags = f.clear ? flags & ~f.flag : flags | f.flag;
     } else if (opt in PROPAGATION) {
       propagation.push(PROPAGATION[opt]);
@@ -70,7 +75,7 @@ export function parseMountOptions(options: string[] | undefined): ParsedOptions 
       data.push(opt);
     }
   }
-  return { flags, propagation, data: data.join(',') };
+  return { flags, propagation, data: data.join(','), copyUp };
 }
 
 /** The propagation flag of linux.rootfsPropagation (default: rslave, as runc). */
@@ -79,4 +84,4 @@ export function rootfsPropagationFlags(value: string | undefined): number {
   return PROPAGATION[value];
 }
 
-export const MOUNT_OPTION_NAMES = [...Object.keys(FLAGS), ...Object.keys(PROPAGATION)].sort();
+export const MOUNT_OPTION_NAMES = [...Object.keys(FLAGS), ...Object.keys(PROPAGATION), 'tmpcopyup'].sort();

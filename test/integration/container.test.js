@@ -294,3 +294,11 @@ test('sockets from LISTEN_FDS are passed on with LISTEN_FDS and LISTEN_PID=1', {
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout, '1 1\nlisten fd\npreserved fd\n');
 });
+
+test('tmpcopyup: a tmpfs starts with the files of the directory it covers', { skip }, (t) => {
+  const out = inside(t, 'ls -la /etc | grep -E " (passwd|group)$" | cut -c1-10; echo new > /etc/new && cat /etc/new; grep " /etc " /proc/self/mountinfo | cut -d" " -f9', (c) => {
+    c.mounts.push({ destination: '/etc', type: 'tmpfs', source: 'tmpfs', options: ['rw', 'nosuid', 'nodev', 'tmpcopyup'] });
+  });
+  assert.equal(out, '-rw-r--r--\n-rw-r--r--\nnew\ntmpfs\n');
+  assert.equal(fs.existsSync(path.join(h.ROOTFS, 'etc', 'new')), false, 'the rootfs itself is untouched');
+});
