@@ -66,7 +66,7 @@ export async function main(argv: string[]): Promise<number> {
       .option('preserve-fds', { type: 'number', default: 0, describe: 'pass N additional file descriptors to the container' }),
     (a) => act('create', async () => {
       const { create } = await import('./container/create');
-      create({ root: globals!.root, id: String(a.containerId), bundle: a.bundle, pidFile: a.pidFile, consoleSocket: a.consoleSocket, noPivot: a.noPivot, preserveFds: a.preserveFds });
+      create({ root: globals!.root, systemdCgroup: globals!.systemdCgroup, id: String(a.containerId), bundle: a.bundle, pidFile: a.pidFile, consoleSocket: a.consoleSocket, noPivot: a.noPivot, preserveFds: a.preserveFds });
     }))
     .command('run <container-id>', 'create and run a container', (y) => y
       .positional('container-id', id)
@@ -82,7 +82,7 @@ export async function main(argv: string[]): Promise<number> {
       .option('preserve-fds', { type: 'number', default: 0 }),
     (a) => act('run', async () => {
       const { run } = await import('./container/run');
-      return run({ root: globals!.root, id: String(a.containerId), bundle: a.bundle, pidFile: a.pidFile, consoleSocket: a.consoleSocket, noPivot: a.noPivot, preserveFds: a.preserveFds, detach: a.detach, keep: a.keep });
+      return run({ root: globals!.root, systemdCgroup: globals!.systemdCgroup, id: String(a.containerId), bundle: a.bundle, pidFile: a.pidFile, consoleSocket: a.consoleSocket, noPivot: a.noPivot, preserveFds: a.preserveFds, detach: a.detach, keep: a.keep });
     }))
     .command('start <container-id>', 'executes the user defined process in a created container', (y) => y.positional('container-id', id),
       (a) => act('start', async () => (await import('./container/start')).start(globals!.root, String(a.containerId))))
@@ -138,10 +138,30 @@ export async function main(argv: string[]): Promise<number> {
       .option('format', { alias: 'f', type: 'string', choices: ['table', 'json'], default: 'table' }),
     (a) => act('ps', async () => (await import('./container/ps')).ps(globals!.root, String(a.containerId), a.format,
       [...list(a.psOptions), ...a._.slice(1)].map(String))))
-    .command('pause [args..]', 'suspends all processes inside the container (not in this version)', (y) => y.strict(false), () => act('pause', () => unsupported('pause')))
-    .command('resume [args..]', 'resumes all processes that have been previously paused (not in this version)', (y) => y.strict(false), () => act('resume', () => unsupported('resume')))
-    .command('update [args..]', 'update container resource constraints (not in this version)', (y) => y.strict(false), () => act('update', () => unsupported('update')))
-    .command('events [args..]', 'display container events (not in this version)', (y) => y.strict(false), () => act('events', () => unsupported('events')))
+    .command('pause <container-id>', 'pause suspends all processes inside the container', (y) => y.positional('container-id', id),
+      (a) => act('pause', async () => (await import('./container/pause')).pause(globals!.root, String(a.containerId))))
+    .command('resume <container-id>', 'resumes all processes that have been previously paused', (y) => y.positional('container-id', id),
+      (a) => act('resume', async () => (await import('./container/pause')).resume(globals!.root, String(a.containerId))))
+    .command('update <container-id>', 'update container resource constraints', (y) => y
+      .positional('container-id', id)
+      .option('resources', { alias: 'r', type: 'string', describe: 'path to a file with the new resources (linux.resources JSON), or - for stdin' })
+      .option('memory', { type: 'string' }).option('memory-reservation', { type: 'string' }).option('memory-swap', { type: 'string' })
+      .option('kernel-memory', { type: 'string' }).option('kernel-memory-tcp', { type: 'string' })
+      .option('cpu-share', { type: 'string' }).option('cpu-quota', { type: 'string' }).option('cpu-period', { type: 'string' })
+      .option('cpu-rt-runtime', { type: 'string' }).option('cpu-rt-period', { type: 'string' })
+      .option('cpuset-cpus', { type: 'string' }).option('cpuset-mems', { type: 'string' })
+      .option('pids-limit', { type: 'string' }).option('blkio-weight', { type: 'string' }).option('l3-cache-schema', { type: 'string' })
+      .option('mem-bw-schema', { type: 'string' }),
+    (a) => act('update', async () => (await import('./container/update')).update(globals!.root, String(a.containerId), {
+      resources: a.resources, memory: a.memory, memoryReservation: a.memoryReservation, memorySwap: a.memorySwap, kernelMemory: a.kernelMemory,
+      cpuShares: a.cpuShare, cpuQuota: a.cpuQuota, cpuPeriod: a.cpuPeriod, cpuRtRuntime: a.cpuRtRuntime, cpuRtPeriod: a.cpuRtPeriod,
+      cpusetCpus: a.cpusetCpus, cpusetMems: a.cpusetMems, pidsLimit: a.pidsLimit, blkioWeight: a.blkioWeight,
+    })))
+    .command('events <container-id>', 'display container events such as cpu, memory, and IO usage statistics', (y) => y
+      .positional('container-id', id)
+      .option('stats', { type: 'boolean', default: false, describe: 'display the container\'s stats then exit' })
+      .option('interval', { type: 'string', default: '5s', describe: 'set the stats collection interval' }),
+    (a) => act('events', async () => (await import('./container/events')).events(globals!.root, String(a.containerId), a.stats, a.interval)))
     .command('features', 'show the enabled features', (y) => y,
       () => act('features', async () => { writeSync(1, JSON.stringify((await import('./features')).features(), null, '    ') + '\n'); }))
     .command('checkpoint [args..]', 'checkpoint a running container (not supported)', (y) => y.strict(false), () => act('checkpoint', () => unsupported('checkpoint')))

@@ -1,6 +1,7 @@
 // Signalling every process of a cgroup without cgroup.kill: freeze it so no
 // process can fork past the list, signal each pid, then thaw it again (unless
-// it was frozen to begin with, i.e. the container is paused).
+// it was frozen to begin with, i.e. the container is paused, and the signal
+// is not SIGKILL: a v1-frozen task only dies once thawed).
 import { CgroupError } from './fs';
 
 export interface Freezable {
@@ -28,6 +29,6 @@ export function signalFrozen(cg: Freezable, signal: number, canFreeze: boolean):
   try {
     signalEach(cg.pids(), signal);
   } finally {
-    if (canFreeze && !wasFrozen) cg.thaw();
+    if (canFreeze && (!wasFrozen || signal === 9)) cg.thaw();
   }
 }

@@ -153,6 +153,7 @@ export function normalize(spec: Spec, bundle: string, fifo: string, opts: { id: 
     preserveFds: opts.preserveFds,
     console: null,
     cgroupJoin: false,
+    cgroupPaths: null,
     newCgroupNs,
     personality: spec.linux?.personality ? PERSONALITY_DOMAINS[spec.linux.personality.domain] : null,
     timeOffsets: newTime ? timeOffsets(spec.linux?.timeOffsets) : null,

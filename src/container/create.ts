@@ -13,10 +13,13 @@ import { SyncChannel, type InitMessage } from '../sync';
 import { loadSpec, normalize } from './config';
 import { spawnInit } from './spawn';
 import { setupNotifySocket } from './notify';
+import { newCgroup, recordCgroup } from './cgroup';
+import type { CgroupManager } from '../cgroups';
 
 export interface CreateOptions {
   root: string;
   id: string;
+  systemdCgroup?: boolean;
   bundle?: string;
   pidFile?: string;
   consoleSocket?: string;
@@ -58,13 +61,19 @@ export function create(opts: CreateOptions): StoredState {
   const bundle = resolve(opts.bundle ?? '.');
   const spec = loadSpec(bundle);
   if (spec.linux?.seccomp) warn('config.json: linux.seccomp is not applied by this version of tsrun; running without a seccomp filter');
-  if (spec.linux?.resources || spec.linux?.cgroupsPath) debug('linux.resources and cgroupsPath are not applied yet');
   store.create(opts.id);
   let pid = 0;
   let child = -1;
   let parent = -1;
   let consoleFd = -1;
+  let cgroup: CgroupManager | null = null;
   try {
+    cgroup = newCgroup(opts.id, spec.linux?.cgroupsPath, Boolean(opts.systemdCgroup));
+    if (cgroup.enabled) cgroup.create(spec.linux?.resources);
+    else {
+      debug(`no permission to manage cgroups here: ${cgroup.path()} skipped`);
+      cgroup = null;
+    }
     const fifo = store.fifo(opts.id);
     sys.mkfifo(fifo, 0o622);
     // Not subject to the umask: the init may open it as the container's user.
@@ -74,6 +83,8 @@ export function create(opts: CreateOptions): StoredState {
     const n = normalize(spec, bundle, fifo, { id: opts.id, noPivot: Boolean(opts.noPivot), preserveFds });
     if (listenFds && n.init.process) n.init.process.env.push(`LISTEN_FDS=${listenFds}`, 'LISTEN_PID=1');
     const notifySocket = setupNotifySocket(n.init, store.dir(opts.id));
+    n.init.cgroupJoin = cgroup !== null;
+    n.init.cgroupPaths = cgroup ? cgroup.paths() : null;
     if (n.init.process && spec.process?.terminal) {
       consoleFd = connectConsole(opts.consoleSocket);
       n.init.console = { socketFd: consoleFd, height: spec.process.consoleSize?.height, width: spec.process.consoleSize?.width };
@@ -98,6 +109,7 @@ export function create(opts: CreateOptions): StoredState {
       if (msg.type === 'error') throw new RuntimeError(msg.msg);
       if (msg.type === 'ready') break;
       if (msg.type === 'cgroup') {
+        cgroup?.addProcess(pid);
         ch.send({ type: 'cgroup-done' });
         continue;
       }
@@ -128,6 +140,7 @@ export function create(opts: CreateOptions): StoredState {
       hasProcess: Boolean(spec.process),
       process: spec.process,
       notifySocket: notifySocket ?? undefined,
+      cgroup: cgroup ? recordCgroup(cgroup, spec.linux?.cgroupsPath, Boolean(opts.systemdCgroup)) : undefined,
       hooks: spec.hooks?.poststart || spec.hooks?.poststop ? { poststart: spec.hooks.poststart, poststop: spec.hooks.poststop } : undefined,
     };
     store.write(state);
@@ -141,6 +154,7 @@ export function create(opts: CreateOptions): StoredState {
       try { sys.kill(pid, 9); } catch { /* already gone */ }
       try { sys.waitpid(pid, false); } catch { /* reaped */ }
     }
+    try { cgroup?.remove(); } catch (e) { warn(`remove cgroup: ${(e as Error).message}`); }
     store.remove(opts.id);
     throw err;
   }

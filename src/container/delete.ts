@@ -7,17 +7,25 @@ import { linux as sys } from '../linux/libc';
 import { deriveStatus, initAlive } from '../state/status';
 import { Store, type StoredState } from '../state/store';
 import { containerPids } from './kill';
+import { loadCgroup } from './cgroup';
+import type { CgroupManager } from '../cgroups';
 import { hookState } from './start';
 import { warn } from '../log';
 
 /** SIGKILLs the init and waits, through a pidfd, until it is gone. */
-export function killAndWait(state: StoredState): void {
+export function killAndWait(state: StoredState, cgroup: CgroupManager | null): void {
   let pidfd: number;
   try { pidfd = sys.pidfdOpen(state.pid); } catch { return; }
   try {
     if (!initAlive(state)) return;
-    for (const pid of containerPids(state.pid)) {
-      try { sys.kill(pid, 9); } catch { /* gone */ }
+    if (cgroup) {
+      // A frozen task cannot die: thaw after signalling (runc does the same).
+      cgroup.signalAll(9);
+      if (cgroup.isFrozen()) cgroup.thaw();
+    } else {
+      for (const pid of containerPids(state.pid)) {
+        try { sys.kill(pid, 9); } catch { /* gone */ }
+      }
     }
     sys.pidfdSendSignal(pidfd, 9);
     sys.poll([pidfd], -1);
@@ -43,7 +51,16 @@ export function remove(root: string, id: string, force: boolean): void {
   if (status === 'running' || status === 'paused') {
     if (!force) throw new RuntimeError(`cannot delete container ${id} that is not stopped: ${status}`);
   }
-  if (status !== 'stopped') killAndWait(state);
+  const cgroup = loadCgroup(state);
+  if (status !== 'stopped') killAndWait(state, cgroup);
+  if (cgroup) {
+    // Processes left in the cgroup (a shared pid namespace, or none) go too.
+    if (cgroup.pids().length) {
+      cgroup.signalAll(9);
+      if (cgroup.isFrozen()) cgroup.thaw();
+    }
+    cgroup.remove();
+  }
   if (state.hooks?.poststop?.length) {
     const { runHooksWarnOnly } = require('../hooks') as typeof import('../hooks');
     runHooksWarnOnly('poststop', state.hooks.poststop, hookState(state, 'stopped'), warn);

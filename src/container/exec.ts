@@ -15,6 +15,7 @@ import { SyncChannel, type InitMessage } from '../sync';
 import { normalizeProcess } from './config';
 import { connectConsole, writePidFile } from './create';
 import { loadContainer } from './load';
+import { loadCgroup } from './cgroup';
 import { cloneInit, passFds } from './spawn';
 import { waitForChild } from './wait';
 
@@ -135,6 +136,8 @@ export async function exec(opts: ExecOptions): Promise<number> {
     pid = cloneInContainer(state.pid, child, opts.preserveFds, consoleFd);
     closeSync(child);
     child = -1;
+    // Into the container's cgroup while the init only waits for its config.
+    loadCgroup(state)?.addProcess(pid);
     const ch = new SyncChannel(parent);
     const mntNs = nsLink(state.pid, 'mnt') !== nsLink('self', 'mnt') ? `/proc/${state.pid}/ns/mnt` : null;
     const cfg: ExecConfig = {

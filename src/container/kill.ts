@@ -6,6 +6,7 @@ import { linux as sys } from '../linux/libc';
 import { parseSignal } from '../linux/signals';
 import { initAlive } from '../state/status';
 import { loadContainer } from './load';
+import { loadCgroup } from './cgroup';
 
 function nsOf(pid: number | 'self', ns: string): string | null {
   try { return readlinkSync(`/proc/${pid}/ns/${ns}`); } catch { return null; }
@@ -42,6 +43,13 @@ export function kill(root: string, id: string, rawSignal: string | undefined, al
     throw notRunning();
   }
   if (all) {
+    const cgroup = loadCgroup(state);
+    if (cgroup) {
+      cgroup.signalAll(signal);
+      // A frozen process only sees a SIGKILL once thawed.
+      if (signal === 9 && cgroup.isFrozen()) cgroup.thaw();
+      return;
+    }
     for (const pid of containerPids(state.pid)) {
       try { sys.kill(pid, signal); } catch { /* exited meanwhile */ }
     }

@@ -6,10 +6,12 @@ import { writeSync } from 'node:fs';
 import { RuntimeError } from '../errors';
 import { containerPids } from './kill';
 import { loadContainer } from './load';
+import { loadCgroup } from './cgroup';
 
 export function ps(root: string, id: string, format: string, psArgs: string[]): void {
   const { state, status } = loadContainer(root, id);
-  const pids = status === 'stopped' ? [] : containerPids(state.pid);
+  const cgroup = loadCgroup(state);
+  const pids = cgroup ? cgroup.pids() : status === 'stopped' ? [] : containerPids(state.pid);
   if (format === 'json') {
     writeSync(1, JSON.stringify(pids) + '\n');
     return;

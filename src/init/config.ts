@@ -62,6 +62,8 @@ export interface InitConfig {
   cgroupJoin: boolean;
   /** A new cgroup namespace: unshared by the init once it is in its cgroup. */
   newCgroupNs: boolean;
+  /** Host directories of the container's cgroup, per hierarchy ("memory", "name=systemd", "" for cgroup2). */
+  cgroupPaths: Record<string, string> | null;
   /** process.terminal: where to send the pty master. */
   console: ConsoleConfig | null;
   /** personality(2) value, or null. */

@@ -39,32 +39,45 @@ function cgroupV1Hierarchies(): { name: string; options: string }[] {
   return out;
 }
 
-function mountCgroup(sys: Syscalls, rootFd: number, m: InitMount): void {
+/**
+ * A cgroup mount. In a cgroup namespace of its own the container mounts
+ * cgroupfs, which shows its cgroup as the root; without one, the host's
+ * directories of its cgroup are bound in (runc), so it never sees the
+ * host's whole tree. cgroup v1 (and hybrid) get a tmpfs holding one mount
+ * per hierarchy, read-only at the end if the config asks for ro.
+ */
+function mountCgroup(sys: Syscalls, rootFd: number, m: InitMount, cfg: InitConfig): void {
   const flags = m.flags & ~(C.MS_BIND | C.MS_REC | C.MS_REMOUNT);
+  const own = cfg.newCgroupNs ? null : cfg.cgroupPaths;
+  const mountAt = (dest: string, fstype: 'cgroup' | 'cgroup2', options: string | null, hostDir: string | undefined) => {
+    const fd = ensureInRoot(sys, rootFd, dest, 'dir');
+    try {
+      if (hostDir) {
+        sys.mount(hostDir, fdPath(fd), null, C.MS_BIND, null);
+        closeSync(fd);
+        withTarget(sys, rootFd, dest, (t) => sys.mount(null, fdPath(t), null, C.MS_BIND | C.MS_REMOUNT | flags, null));
+      } else {
+        sys.mount(fstype, fdPath(fd), fstype, flags, options);
+        closeSync(fd);
+      }
+    } catch (e) {
+      try { closeSync(fd); } catch { /* closed */ }
+      rethrowAs(e, 'mount', `${hostDir ? `bind ${hostDir}` : `${fstype}${options ? ` (${options})` : ''}`} on ${dest}`);
+    }
+  };
   const unifiedOnly = (() => {
     try { return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').every((l) => !l.includes(' - cgroup ')); } catch { return false; }
   })();
   if (unifiedOnly) {
-    withTarget(sys, rootFd, m.destination, (fd) => {
-      try { sys.mount('cgroup2', fdPath(fd), 'cgroup2', flags, null); } catch (e) { rethrowAs(e, 'mount', `cgroup2 on ${m.destination}`); }
-    });
+    mountAt(m.destination, 'cgroup2', null, own?.['']);
     return;
   }
-  // cgroup v1 (or hybrid): a tmpfs holding one mount per hierarchy, made
-  // read-only at the end if the config asks for ro.
   withTarget(sys, rootFd, m.destination, (fd) => {
     try { sys.mount('tmpfs', fdPath(fd), 'tmpfs', flags & ~C.MS_RDONLY, 'mode=755'); } catch (e) { rethrowAs(e, 'mount', `tmpfs on ${m.destination}`); }
   });
   for (const h of cgroupV1Hierarchies()) {
-    const sub = `${m.destination}/${h.name}`;
-    const fd = ensureInRoot(sys, rootFd, sub, 'dir');
-    try {
-      sys.mount('cgroup', fdPath(fd), 'cgroup', flags, h.options);
-    } catch (e) {
-      rethrowAs(e, 'mount', `cgroup (${h.options}) on ${sub}`);
-    } finally {
-      closeSync(fd);
-    }
+    const key = h.options.split(',').find((o) => o.startsWith('name=')) ?? h.name.split(',')[0];
+    mountAt(`${m.destination}/${h.name}`, 'cgroup', h.options, own?.[key]);
     // cpu,cpuacct co-mounted: the usual per-controller links.
     if (h.name.includes(',')) {
       for (const ctrl of h.name.split(',')) {
@@ -83,10 +96,10 @@ function mountCgroup(sys: Syscalls, rootFd: number, m: InitMount): void {
   }
 }
 
-function mountOne(sys: Syscalls, rootFd: number, m: InitMount): void {
+function mountOne(sys: Syscalls, rootFd: number, m: InitMount, cfg: InitConfig): void {
   if (m.type === 'cgroup') {
-    ensureInRoot(sys, rootFd, m.destination, 'dir');
-    mountCgroup(sys, rootFd, m);
+    closeSync(ensureInRoot(sys, rootFd, m.destination, 'dir'));
+    mountCgroup(sys, rootFd, m, cfg);
     return;
   }
   const fileTarget = m.bind && m.source !== null && !isDirectory(m.source);
@@ -287,7 +300,7 @@ export function prepareRootfs(sys: Syscalls, cfg: InitConfig, steps: RootfsSteps
   try {
     for (const m of cfg.mounts) {
       if (m.type === 'cgroup') join();
-      mountOne(sys, rootFd, m);
+      mountOne(sys, rootFd, m, cfg);
     }
     join();
     setupDev(sys, rootFd, cfg);

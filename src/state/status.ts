@@ -34,6 +34,12 @@ export function initAlive(state: StoredState): boolean {
 export function deriveStatus(store: Store, state: StoredState): Status {
   if (!initAlive(state)) return 'stopped';
   if (existsSync(store.fifo(state.id))) return 'created';
+  const freezer = state.cgroup?.freezer;
+  if (freezer) {
+    try {
+      if (readFileSync(freezer.file, 'utf8').includes(freezer.frozen)) return 'paused';
+    } catch { /* no freezer: not paused */ }
+  }
   return 'running';
 }
 

@@ -4,6 +4,7 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, r
 import { join } from 'node:path';
 import { alreadyExists, invalidId, notExist } from '../errors';
 import type { Hook, Process } from '../spec/types';
+import type { StoredCgroup } from '../container/cgroup';
 
 // runc's id rule, range included: word characters and '+' to '.'.
 const ID_RE = /^[\w+-.]+$/;
@@ -28,6 +29,8 @@ export interface StoredState {
   hasProcess: boolean;
   /** config.json's process: `exec` without --process starts from it, as runc. */
   process?: Process;
+  /** The container's cgroup, when tsrun manages one. */
+  cgroup?: StoredCgroup;
   /** The host's NOTIFY_SOCKET at create: `start` relays READY=1 there. */
   notifySocket?: string;
   /** Hooks the runtime runs after create. */

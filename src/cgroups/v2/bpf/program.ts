@@ -82,9 +82,10 @@ export function deviceFilterInsns(policy: { defaultAllow: boolean; rules: Device
   const out: Insn[] = [...prologue];
   for (const r of ordered) {
     const block = ruleBlock(r);
-    const nextStart = out.length + block.length;
+    const start = out.length;
+    const nextStart = start + block.length;
     block.forEach((ins, i) => {
-      const at = out.length + i;
+      const at = start + i;
       out.push(ins[NEXT] ? insn(ins.code, ins.dst, ins.src, nextStart - (at + 1), ins.imm) : insn(ins.code, ins.dst, ins.src, ins.off, ins.imm));
     });
   }

@@ -25,13 +25,14 @@ export const PROG_NAME = 'tsrun_devices';
 const LICENSE = 'Apache';
 const ATTR_SIZE = 128;
 
-let sysBpf: ((nr: number, cmd: number, attr: Buffer, size: number) => number | bigint) | undefined;
+type SyscallFn = (nr: number, cmd: number, attr: Buffer, size: number) => number | bigint;
+let sysBpf: SyscallFn | undefined;
 
 function bpf(cmd: number, attr: Buffer, what: string): number {
   const nr = SYS_BPF[process.arch];
   if (nr === undefined) throw new CgroupError(`bpf: unsupported architecture ${process.arch}`);
-  sysBpf ??= libc.func('syscall', 'long', ['long', 'long', 'void *', 'long']) as typeof sysBpf;
-  const r = Number(sysBpf!(nr, cmd, attr, attr.length));
+  sysBpf ??= libc.func('syscall', 'long', ['long', 'long', 'void *', 'long']) as unknown as SyscallFn;
+  const r = Number(sysBpf(nr, cmd, attr, attr.length));
   if (r < 0) {
     const errno = koffi.errno();
     throw new CgroupError(`bpf ${what}: ${errnoName(errno)}: ${errnoDescription(errno)}`, errnoName(errno));
