@@ -36,7 +36,9 @@ export async function main(argv: string[]): Promise<number> {
   }
   let globals: Globals | undefined;
   // exec's command and its own flags follow the container id untouched.
-  const { argv: ownArgv, command: execArgs } = splitExecCommand(argv);
+  const { argv: split, command: execArgs } = splitExecCommand(argv);
+  // `--resources -` (stdin), which yargs would read as a positional.
+  const ownArgv = split.flatMap((a, i) => (a === '-' && (split[i - 1] === '--resources' || split[i - 1] === '-r') ? [] : a === '--resources' || a === '-r' ? (split[i + 1] === '-' ? ['--resources=-'] : [a]) : [a]));
   const parser = yargs(ownArgv)
     .scriptName('tsrun')
     .version(false)
