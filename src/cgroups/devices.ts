@@ -37,13 +37,6 @@ export const DEFAULT_ALLOWED_DEVICES: readonly DeviceRule[] = Object.freeze([
   rule('c', 10, 200), // /dev/net/tun
 ]);
 
-/** Allow rules for the device nodes of linux.devices (runc allows each one rwm). */
-export function specDeviceRules(devices: { type: string; major?: number; minor?: number }[] | undefined): DeviceCgroupSpec[] {
-  return (devices ?? [])
-    .filter((d) => d.type === 'c' || d.type === 'b' || d.type === 'u')
-    .map((d) => ({ allow: true, type: d.type === 'b' ? 'b' : 'c', major: d.major, minor: d.minor, access: 'rwm' }));
-}
-
 function number(v: unknown, what: string, i: number): number {
   if (v === undefined || v === null || v === -1) return -1;
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 0xffffffff) {
@@ -84,7 +77,8 @@ export function isReset(r: DeviceRule): boolean {
  * not a reset is split into its "c" and "b" halves.
  */
 export function effectiveDeviceRules(specs: unknown): { defaultAllow: boolean; rules: DeviceRule[] } {
-  const all = [...normalizeDeviceRules(specs), ...DEFAULT_ALLOWED_DEVICES];
+  const spec = normalizeDeviceRules(specs);
+  const all = [...spec, ...defaultsAfter(spec)];
   let defaultAllow = false;
   let rules: DeviceRule[] = [];
   for (const r of all) {
@@ -98,6 +92,21 @@ export function effectiveDeviceRules(specs: unknown): { defaultAllow: boolean; r
     }
   }
   return { defaultAllow, rules };
+}
+
+/**
+ * runc's default allowed devices, less the access the spec explicitly denies
+ * for that very device (type, major and minor given): appended after the
+ * spec's rules they would otherwise undo a deliberate "no writes to
+ * /dev/null". A deny-all reset does not count as explicit.
+ */
+function defaultsAfter(spec: DeviceRule[]): DeviceRule[] {
+  return DEFAULT_ALLOWED_DEVICES.flatMap((d) => {
+    const denied = spec.filter((r) => !r.allow && r.type === d.type && r.major === d.major && r.minor === d.minor && r.major !== -1 && r.minor !== -1)
+      .map((r) => r.access).join('');
+    const access = [...d.access].filter((c) => !denied.includes(c)).join('');
+    return access ? [{ ...d, access }] : [];
+  });
 }
 
 /**

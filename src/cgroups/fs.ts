@@ -152,6 +152,17 @@ export function pollUntil(check: () => boolean, timeoutMs: number): boolean {
   }
 }
 
+/** mkdir of one directory; false when it already existed. */
+export function mkdirOne(dir: string): boolean {
+  try {
+    fs.mkdirSync(dir, 0o755);
+    return true;
+  } catch (err) {
+    if (hasCode(err, 'EEXIST')) return false;
+    throw fsError(`mkdir ${dir}`, err);
+  }
+}
+
 /** mkdir -p; returns the directories it created, outermost first. */
 export function mkdirs(dir: string): string[] {
   const created: string[] = [];
@@ -160,14 +171,7 @@ export function mkdirs(dir: string): string[] {
     missing.unshift(d);
     if (d === path.dirname(d)) break;
   }
-  for (const d of missing) {
-    try {
-      fs.mkdirSync(d, 0o755);
-      created.push(d);
-    } catch (err) {
-      if (!hasCode(err, 'EEXIST')) throw fsError(`mkdir ${d}`, err);
-    }
-  }
+  for (const d of missing) if (mkdirOne(d)) created.push(d);
   return created;
 }
 

@@ -21,7 +21,7 @@ import type { CgroupManager, CgroupOptions } from './types';
 export type { CgroupManager, CgroupOptions, LinuxResources, Stats, U64 } from './types';
 export { CgroupError } from './fs';
 export { cpuSharesToWeight, blkioWeightToIoWeight, memorySwapToV2 } from './convert';
-export { DEFAULT_ALLOWED_DEVICES, specDeviceRules } from './devices';
+export { DEFAULT_ALLOWED_DEVICES } from './devices';
 export { expandSlice, systemdPath } from './paths';
 
 export const DEFAULT_ROOT = '/sys/fs/cgroup';
@@ -139,7 +139,7 @@ export function buildManager(opts: CgroupOptions, inner: InnerPath | ((h: string
     const p = resolve(root, '');
     if (p === undefined) throw new CgroupError('no cgroup v2 path recorded');
     const dir = joinUnder(root, p);
-    return new V2Manager({ root, inner: p, dir, enabled: isPrivileged || writableAncestor(dir), deviceLoader: env.deviceLoader });
+    return new V2Manager({ root, inner: p, dir, enabled: isPrivileged || writableAncestor(dir), rootless: !isPrivileged, deviceLoader: env.deviceLoader });
   }
   const mounts: Record<string, string> = {};
   const inners: Record<string, string> = {};

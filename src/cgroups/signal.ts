@@ -25,10 +25,18 @@ export function signalEach(pids: number[], signal: number): void {
 
 export function signalFrozen(cg: Freezable, signal: number, canFreeze: boolean): void {
   const wasFrozen = canFreeze && cg.isFrozen();
-  if (canFreeze && !wasFrozen) cg.freeze();
+  let froze = false;
+  if (canFreeze && !wasFrozen) {
+    try {
+      cg.freeze();
+      froze = true;
+    } catch {
+      // Could not freeze: signal anyway, racing new forks, rather than not at all.
+    }
+  }
   try {
     signalEach(cg.pids(), signal);
   } finally {
-    if (canFreeze && (!wasFrozen || signal === 9)) cg.thaw();
+    if (froze || (wasFrozen && signal === 9)) cg.thaw();
   }
 }

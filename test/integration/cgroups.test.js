@@ -146,10 +146,9 @@ test('v1: create writes every controller\'s limits, the kernel holds them, updat
 
 test('v1: processes join every hierarchy, are counted, frozen, signalled, and the cgroup goes once they exit', { skip: skipV1 }, async (t) => {
   const id = newId();
-  const a = sleeper();
-  const b = sleeper();
+  const [a, b, c] = [sleeper(), sleeper(), sleeper()];
   const m = cg.cgroupManager({ id, cgroupsPath: `/${id}`, systemd: false });
-  cleanup(t, m, [a, b]);
+  cleanup(t, m, [a, b, c]);
   m.create({ pids: { limit: 10 } });
   m.addProcess(a.pid);
   m.addProcess(b.pid);
@@ -182,8 +181,6 @@ test('v1: processes join every hierarchy, are counted, frozen, signalled, and th
   assert.equal(m.isFrozen(), false);
 
   // A paused container still dies on SIGKILL.
-  const c = sleeper();
-  t.after(() => c.kill('SIGKILL'));
   m.addProcess(c.pid);
   m.freeze();
   m.signalAll(9);

@@ -3,7 +3,7 @@
 // gets its parent's values; the leaf gets the spec's, else its parent's.
 import * as path from 'node:path';
 import * as fs from 'node:fs';
-import { CgroupError, hasCode, readFile, writeFile } from '../fs';
+import { CgroupError, mkdirOne, readFile, writeFile } from '../fs';
 import type { V1Controller } from '../types';
 
 /** "cpuset.cpus", or plain "cpus" on a hierarchy mounted with noprefix. */
@@ -28,12 +28,7 @@ export const cpuset: V1Controller = {
     let d = mount;
     for (const part of parts) {
       d = path.join(d, part);
-      try {
-        fs.mkdirSync(d, 0o755);
-        created.push(d);
-      } catch (err) {
-        if (!hasCode(err, 'EEXIST')) throw new CgroupError(`mkdir ${d}: ${(err as NodeJS.ErrnoException).code}`, (err as NodeJS.ErrnoException).code);
-      }
+      if (mkdirOne(d)) created.push(d);
       // Ancestors get their parent's values now; the leaf after the spec's are written.
       if (d !== dir) copyIfEmpty(d);
     }

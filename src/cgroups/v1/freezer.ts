@@ -25,9 +25,11 @@ export function freezeV1(dir: string): void {
   }
 }
 
+/** Thawed: THAWED, or FROZEN only through a frozen ancestor (self_freezing 0). */
 export function thawV1(dir: string): void {
   writeFile(dir, 'freezer.state', 'THAWED');
-  if (!pollUntil(() => state(dir) === 'THAWED', TIMEOUT_MS)) {
+  const thawed = (): boolean => state(dir) === 'THAWED' || readOptional(dir, 'freezer.self_freezing')?.trim() === '0';
+  if (!pollUntil(thawed, TIMEOUT_MS)) {
     throw new CgroupError(`unable to thaw ${dir}: freezer.state is ${state(dir)}`);
   }
 }

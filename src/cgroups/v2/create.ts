@@ -4,7 +4,7 @@
 // parent enabled). As runc: all available ones for a v2 container.
 import * as path from 'node:path';
 import * as fs from 'node:fs';
-import { CgroupError, hasCode, readOptional, writeFile } from '../fs';
+import { CgroupError, mkdirOne, readOptional, writeFile } from '../fs';
 
 export function controllersOf(dir: string, file = 'cgroup.controllers'): Set<string> {
   return new Set((readOptional(dir, file) ?? '').split(/\s+/).filter(Boolean));
@@ -43,12 +43,7 @@ export function createCgroupV2(root: string, dir: string, want: 'all' | string[]
     for (const part of parts) {
       if (want === 'all' || want.length) enableControllers(current, want);
       current = path.join(current, part);
-      try {
-        fs.mkdirSync(current, 0o755);
-        created.push(current);
-      } catch (err) {
-        if (!hasCode(err, 'EEXIST')) throw new CgroupError(`mkdir ${current}: ${(err as NodeJS.ErrnoException).code}`, (err as NodeJS.ErrnoException).code);
-      }
+      if (mkdirOne(current)) created.push(current);
       checkType(current, domain);
     }
   } catch (err) {

@@ -30,6 +30,8 @@ export interface V2Options {
   /** Absolute directory: root + inner. */
   dir: string;
   enabled: boolean;
+  /** Not root of the initial user namespace: a device filter that cannot be loaded is skipped (as runc). */
+  rootless?: boolean;
   deviceLoader?: DeviceFilterLoader;
 }
 
@@ -46,8 +48,10 @@ export class V2Manager implements CgroupManager {
   private readonly inner: string;
   private readonly dir: string;
   private readonly loader: DeviceFilterLoader;
+  private readonly rootless: boolean;
 
   constructor(o: V2Options) {
+    this.rootless = o.rootless ?? false;
     this.root = o.root;
     this.inner = o.inner;
     this.dir = o.dir;
@@ -88,7 +92,14 @@ export class V2Manager implements CgroupManager {
       }
       c.apply?.(this.dir, r, ctx);
     }
-    if (!ctx.update || r.devices !== undefined) this.loader.attach(this.dir, deviceProgram(r));
+    if (!ctx.update || r.devices !== undefined) {
+      const program = deviceProgram(r); // invalid rules are an error even rootless
+      try {
+        this.loader.attach(this.dir, program);
+      } catch (err) {
+        if (!this.rootless) throw err;
+      }
+    }
     applyUnified(this.dir, r.unified, available);
   }
 
