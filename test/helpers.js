@@ -38,6 +38,8 @@ function makeBundle(mutate, { copyRootfs = false } = {}) {
     config.root.path = ROOTFS;
   }
   config.process.args = ['sleep', '300'];
+  // A cgroup of the tests' own, not under whatever cgroup the test runner is in.
+  config.linux.cgroupsPath = `/tsrun-test/${uniqueId('cg')}`;
   if (mutate) mutate(config, dir);
   fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config, null, 2));
   return dir;
