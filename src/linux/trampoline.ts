@@ -1,0 +1,137 @@
+// The child side of clone(2): a few instructions of x86_64 machine code that
+// run in the new process before it execs. Node cannot run JavaScript in a
+// child of clone, and glibc's functions cannot be trusted there either
+// (with CLONE_VM the child shares the parent's memory, so glibc's set*id
+// would signal the parent's threads). The child is single-threaded, which
+// is exactly what joining a user namespace needs, so this code also does
+// that. It uses raw syscalls only:
+//
+//   1. if params.waitFd >= 0: read one byte from it (the runtime writes it
+//      once the child's uid/gid maps are in place);
+//   2. setns(fd, 0) for each of params.nsFds, in order;
+//   3. setresgid(gid) and setresuid(uid) unless -1;
+//   4. execve(path, argv, envp);
+//   on any failure: exit_group(errno).
+//
+// Assembled from (GNU as, AT&T syntax):
+//   tramp:
+//       mov %rdi, %r12
+//       mov 0(%r12), %rdi
+//       cmp $-1, %rdi
+//       je 1f
+//       sub $16, %rsp
+//       mov %rsp, %rsi
+//       mov $1, %edx
+//       xor %eax, %eax          # SYS_read
+//       syscall
+//       add $16, %rsp
+//       cmp $1, %rax
+//       jne 9f
+//   1:
+//       mov 8(%r12), %r13
+//       lea 16(%r12), %r14
+//   2:
+//       test %r13, %r13
+//       jz 3f
+//       mov (%r14), %rdi
+//       xor %esi, %esi
+//       mov $308, %eax          # SYS_setns
+//       syscall
+//       test %rax, %rax
+//       jnz 9f
+//       add $8, %r14
+//       dec %r13
+//       jmp 2b
+//   3:
+//       mov 80(%r12), %rdi
+//       cmp $-1, %rdi
+//       je 4f
+//       mov %rdi, %rsi
+//       mov %rdi, %rdx
+//       mov $119, %eax          # SYS_setresgid
+//       syscall
+//       test %rax, %rax
+//       jnz 9f
+//   4:
+//       mov 88(%r12), %rdi
+//       cmp $-1, %rdi
+//       je 5f
+//       mov %rdi, %rsi
+//       mov %rdi, %rdx
+//       mov $117, %eax          # SYS_setresuid
+//       syscall
+//       test %rax, %rax
+//       jnz 9f
+//   5:
+//       mov 96(%r12), %rdi
+//       mov 104(%r12), %rsi
+//       mov 112(%r12), %rdx
+//       mov $59, %eax           # SYS_execve
+//       syscall
+//   9:
+//       neg %rax
+//       mov %rax, %rdi
+//       mov $231, %eax          # SYS_exit_group
+//       syscall
+//       hlt
+import koffi from 'koffi';
+import { libc } from './libc';
+
+const CODE = Buffer.from([
+  0x49, 0x89, 0xfc, 0x49, 0x8b, 0x3c, 0x24, 0x48, 0x83, 0xff, 0xff, 0x74, 0x1a, 0x48, 0x83, 0xec,
+  0x10, 0x48, 0x89, 0xe6, 0xba, 0x01, 0x00, 0x00, 0x00, 0x31, 0xc0, 0x0f, 0x05, 0x48, 0x83, 0xc4,
+  0x10, 0x48, 0x83, 0xf8, 0x01, 0x75, 0x79, 0x4d, 0x8b, 0x6c, 0x24, 0x08, 0x4d, 0x8d, 0x74, 0x24,
+  0x10, 0x4d, 0x85, 0xed, 0x74, 0x1a, 0x49, 0x8b, 0x3e, 0x31, 0xf6, 0xb8, 0x34, 0x01, 0x00, 0x00,
+  0x0f, 0x05, 0x48, 0x85, 0xc0, 0x75, 0x59, 0x49, 0x83, 0xc6, 0x08, 0x49, 0xff, 0xcd, 0xeb, 0xe1,
+  0x49, 0x8b, 0x7c, 0x24, 0x50, 0x48, 0x83, 0xff, 0xff, 0x74, 0x12, 0x48, 0x89, 0xfe, 0x48, 0x89,
+  0xfa, 0xb8, 0x77, 0x00, 0x00, 0x00, 0x0f, 0x05, 0x48, 0x85, 0xc0, 0x75, 0x33, 0x49, 0x8b, 0x7c,
+  0x24, 0x58, 0x48, 0x83, 0xff, 0xff, 0x74, 0x12, 0x48, 0x89, 0xfe, 0x48, 0x89, 0xfa, 0xb8, 0x75,
+  0x00, 0x00, 0x00, 0x0f, 0x05, 0x48, 0x85, 0xc0, 0x75, 0x16, 0x49, 0x8b, 0x7c, 0x24, 0x60, 0x49,
+  0x8b, 0x74, 0x24, 0x68, 0x49, 0x8b, 0x54, 0x24, 0x70, 0xb8, 0x3b, 0x00, 0x00, 0x00, 0x0f, 0x05,
+  0x48, 0xf7, 0xd8, 0x48, 0x89, 0xc7, 0xb8, 0xe7, 0x00, 0x00, 0x00, 0x0f, 0x05, 0xf4,
+]);
+
+export const MAX_NS_FDS = 8;
+/** Size of the parameter block the code reads (see the offsets above). */
+export const PARAMS_SIZE = 120;
+
+export interface TrampolineParams {
+  waitFd: number;
+  nsFds: number[];
+  gid: number;
+  uid: number;
+  path: bigint;
+  argv: bigint;
+  envp: bigint;
+}
+
+export function encodeParams(p: TrampolineParams): Buffer {
+  if (p.nsFds.length > MAX_NS_FDS) throw new Error(`clone trampoline: at most ${MAX_NS_FDS} namespaces to join`);
+  const b = Buffer.alloc(PARAMS_SIZE);
+  b.writeBigInt64LE(BigInt(p.waitFd), 0);
+  b.writeBigUInt64LE(BigInt(p.nsFds.length), 8);
+  p.nsFds.forEach((fd, i) => b.writeBigInt64LE(BigInt(fd), 16 + i * 8));
+  b.writeBigInt64LE(BigInt(p.gid), 80);
+  b.writeBigInt64LE(BigInt(p.uid), 88);
+  b.writeBigUInt64LE(p.path, 96);
+  b.writeBigUInt64LE(p.argv, 104);
+  b.writeBigUInt64LE(p.envp, 112);
+  return b;
+}
+
+let entry: bigint | undefined;
+
+/** The address of the code, in a page mapped read-only and executable (never writable and executable at once). */
+export function trampolineAddress(): bigint {
+  if (entry !== undefined) return entry;
+  const mmap = libc.func('void *mmap(void *addr, size_t len, int prot, int flags, int fd, long off)');
+  const mprotect = libc.func('int mprotect(void *addr, size_t len, int prot)');
+  const PROT_READ = 1, PROT_WRITE = 2, PROT_EXEC = 4, MAP_PRIVATE = 2, MAP_ANONYMOUS = 0x20;
+  const page = mmap(null, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  const addr = BigInt(koffi.address(page));
+  if (addr === 0xffffffffffffffffn) throw new Error('clone trampoline: mmap failed');
+  new Uint8Array(koffi.view(page, 4096)).set(CODE);
+  if (mprotect(page, 4096, PROT_READ | PROT_EXEC) !== 0) throw new Error('clone trampoline: mprotect failed');
+  entry = addr;
+  return addr;
+}
