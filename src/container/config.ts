@@ -106,7 +106,15 @@ function normalizeMounts(spec: Spec, bundle: string): InitMount[] {
   });
 }
 
+/** uid_map / gid_map text of a new user namespace. */
+function idMap(mappings: unknown[] | undefined): string {
+  return ((mappings ?? []) as { containerID: number; hostID: number; size: number }[])
+    .map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join('');
+}
+
 export interface Normalized {
+  /** A new user namespace: the maps the runtime writes before the init may run. */
+  userns: { uidMap: string; gidMap: string } | null;
   init: InitConfig;
   /** Clone flags of the namespaces to create. */
   cloneFlags: number;
@@ -115,7 +123,7 @@ export interface Normalized {
   rootfs: string;
 }
 
-export function normalize(spec: Spec, bundle: string, fifo: string, opts: { id: string; noPivot: boolean; preserveFds: number }): Normalized {
+export function normalize(spec: Spec, bundle: string, fifoFd: number, opts: { id: string; noPivot: boolean; preserveFds: number }): Normalized {
   let rootfs = resolve(bundle, spec.root!.path);
   try { rootfs = realpathSync(rootfs); } catch { /* validated already */ }
   let cloneFlags = 0;
@@ -149,7 +157,7 @@ export function normalize(spec: Spec, bundle: string, fifo: string, opts: { id: 
     readonlyPaths: spec.linux?.readonlyPaths ?? [],
     sysctl: spec.linux?.sysctl ?? {},
     process: normalizeProcess(spec.process),
-    fifo,
+    fifoFd,
     preserveFds: opts.preserveFds,
     console: null,
     cgroupJoin: false,
@@ -161,5 +169,7 @@ export function normalize(spec: Spec, bundle: string, fifo: string, opts: { id: 
     hooks: { createContainer: spec.hooks?.createContainer ?? [], startContainer: spec.hooks?.startContainer ?? [] },
     hookState: { ociVersion: SPEC_VERSION, id: opts.id, status: 'creating', bundle, annotations: spec.annotations ?? {} },
   };
-  return { init, cloneFlags, joinPid, rootfs };
+  const newUser = (spec.linux?.namespaces ?? []).some((ns) => ns.type === 'user' && ns.path === undefined);
+  const userns = newUser ? { uidMap: idMap(spec.linux?.uidMappings), gidMap: idMap(spec.linux?.gidMappings) } : null;
+  return { init, cloneFlags, joinPid, rootfs, userns };
 }

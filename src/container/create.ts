@@ -2,7 +2,10 @@
 // directory and exec fifo, starts the init in its namespaces, feeds it the
 // normalized config over the sync channel and returns once it is ready, or
 // removes every trace of the container when anything fails.
-import { chmodSync, closeSync, openSync, renameSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, closeSync, openSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { O_CLOEXEC, O_PATH } from '../linux/constants';
 import { dirname, join, resolve } from 'node:path';
 import { RuntimeError } from '../errors';
 import { linux as sys } from '../linux/libc';
@@ -42,6 +45,43 @@ function describeWait(status: number | null): string {
   return `signal ${status & 0x7f}`;
 }
 
+/**
+ * Writes the user namespace's maps for pid. Root writes them directly; an
+ * unprivileged user can map only itself that way (after setgroups "deny"),
+ * and needs newuidmap/newgidmap and /etc/subuid, /etc/subgid ranges for more.
+ */
+export function writeIdMaps(pid: number, maps: { uidMap: string; gidMap: string }): void {
+  const rootless = process.geteuid?.() !== 0;
+  const write = (file: string, text: string) => {
+    try {
+      writeFileSync(`/proc/${pid}/${file}`, text);
+      return true;
+    } catch (e) {
+      if (!rootless) throw new RuntimeError(`write /proc/${pid}/${file} ${JSON.stringify(text.trim())}: ${(e as NodeJS.ErrnoException).code}`);
+      return false;
+    }
+  };
+  const helper = (tool: string, map: string) => {
+    const args = [String(pid), ...map.trim().split(/\s+/)];
+    const r = spawnSync(tool, args, { encoding: 'utf8' });
+    if (r.error || r.status !== 0) {
+      const user = userInfo().username;
+      const db = tool === 'newuidmap' ? '/etc/subuid' : '/etc/subgid';
+      throw new RuntimeError(`${tool} ${args.join(' ')}: ${r.error ? `${(r.error as NodeJS.ErrnoException).code === 'ENOENT' ? 'not installed (Debian package uidmap)' : r.error.message}` : r.stderr.trim()}; ` +
+        `mapping more than your own id needs ${tool} and a subordinate range for ${user} in ${db}`);
+    }
+  };
+  if (rootless) {
+    // Without setgroups "deny" an unprivileged gid_map write is refused.
+    const single = (map: string) => map.trim().split('\n').length === 1;
+    if (single(maps.gidMap) && write('setgroups', 'deny') && write('gid_map', maps.gidMap)) { /* done */ } else helper('newgidmap', maps.gidMap);
+    if (!(single(maps.uidMap) && write('uid_map', maps.uidMap))) helper('newuidmap', maps.uidMap);
+    return;
+  }
+  write('gid_map', maps.gidMap);
+  write('uid_map', maps.uidMap);
+}
+
 /** The caller's console socket, connected, for the init to send the pty master to. */
 export function connectConsole(path: string | undefined): number {
   if (!path) throw new RuntimeError('cannot allocate tty if tsrun will detach without setting console socket');
@@ -66,6 +106,7 @@ export function create(opts: CreateOptions): StoredState {
   let child = -1;
   let parent = -1;
   let consoleFd = -1;
+  let fifoFd = -1;
   let cgroup: CgroupManager | null = null;
   try {
     cgroup = newCgroup(opts.id, spec.linux?.cgroupsPath, Boolean(opts.systemdCgroup));
@@ -78,9 +119,10 @@ export function create(opts: CreateOptions): StoredState {
     sys.mkfifo(fifo, 0o622);
     // Not subject to the umask: the init may open it as the container's user.
     chmodSync(fifo, 0o622);
+    fifoFd = openSync(fifo, O_PATH | O_CLOEXEC);
     const listenFds = socketActivationFds();
     const preserveFds = listenFds + (opts.preserveFds ?? 0);
-    const n = normalize(spec, bundle, fifo, { id: opts.id, noPivot: Boolean(opts.noPivot), preserveFds });
+    const n = normalize(spec, bundle, fifoFd, { id: opts.id, noPivot: Boolean(opts.noPivot), preserveFds });
     if (listenFds && n.init.process) n.init.process.env.push(`LISTEN_FDS=${listenFds}`, 'LISTEN_PID=1');
     const notifySocket = setupNotifySocket(n.init, store.dir(opts.id));
     n.init.cgroupJoin = cgroup !== null;
@@ -90,11 +132,25 @@ export function create(opts: CreateOptions): StoredState {
       n.init.console = { socketFd: consoleFd, height: spec.process.consoleSize?.height, width: spec.process.consoleSize?.width };
     }
     [parent, child] = sys.socketpair();
-    pid = spawnInit(child, n.cloneFlags, n.joinPid, preserveFds, consoleFd);
+    if (n.userns) {
+      // The init waits in the trampoline until its maps are written: only
+      // then does it exec as root of its user namespace, with capabilities.
+      const [waitR, waitW] = sys.pipe();
+      try {
+        pid = spawnInit(child, n.cloneFlags, n.joinPid, preserveFds, [consoleFd, fifoFd], { waitFd: waitR, uid: 0, gid: 0 });
+        writeIdMaps(pid, n.userns);
+        writeSync(waitW, '1');
+      } finally {
+        closeSync(waitR);
+        closeSync(waitW);
+      }
+    } else {
+      pid = spawnInit(child, n.cloneFlags, n.joinPid, preserveFds, [consoleFd, fifoFd]);
+    }
     closeSync(child);
     child = -1;
-    if (consoleFd >= 0) closeSync(consoleFd);
-    consoleFd = -1;
+    for (const fd of [consoleFd, fifoFd]) if (fd >= 0) closeSync(fd);
+    consoleFd = fifoFd = -1;
     debug(`init started as pid ${pid}`);
     n.init.hookState.pid = pid;
     const ch = new SyncChannel(parent);
@@ -150,6 +206,7 @@ export function create(opts: CreateOptions): StoredState {
     if (child >= 0) closeSync(child);
     if (parent >= 0) closeSync(parent);
     if (consoleFd >= 0) closeSync(consoleFd);
+    if (fifoFd >= 0) closeSync(fifoFd);
     if (pid > 0) {
       try { sys.kill(pid, 9); } catch { /* already gone */ }
       try { sys.waitpid(pid, false); } catch { /* reaped */ }

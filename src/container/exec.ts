@@ -94,9 +94,9 @@ const nsLink = (pid: number | 'self', type: string): string | null => {
 
 /** Clones the exec init inside the container's namespaces; returns its pid. */
 function cloneInContainer(initPid: number, syncFd: number, preserveFds: number, consoleFd: number): number {
-  if (nsLink(initPid, 'user') !== nsLink('self', 'user')) {
-    throw fail('exec into a container with a user namespace is not supported by this version of tsrun');
-  }
+  // A user namespace can only be joined by a single-threaded process: the
+  // clone trampoline does it in the child, as root of that namespace.
+  const userns = nsLink(initPid, 'user') !== nsLink('self', 'user') ? openSync(`/proc/${initPid}/ns/user`, C.O_RDONLY | C.O_CLOEXEC) : -1;
   const toJoin = JOINED.filter((ns) => nsLink(initPid, ns.type) !== nsLink('self', ns.type));
   const own = toJoin.map((ns) => openSync(`/proc/self/ns/${ns.type}`, C.O_RDONLY | C.O_CLOEXEC));
   const theirs = toJoin.map((ns) => openSync(`/proc/${initPid}/ns/${ns.type}`, C.O_RDONLY | C.O_CLOEXEC));
@@ -104,13 +104,14 @@ function cloneInContainer(initPid: number, syncFd: number, preserveFds: number, 
     passFds(syncFd, preserveFds, consoleFd);
     toJoin.forEach((ns, i) => sys.setns(theirs[i], ns.flag, `${ns.type} namespace of the container`));
     try {
-      return cloneInit(syncFd, 0);
+      return cloneInit(syncFd, 0, userns >= 0 ? { joinFds: [userns], uid: 0, gid: 0 } : {});
     } finally {
       // Back to our own, for whatever the CLI does next.
       toJoin.forEach((ns, i) => sys.setns(own[i], ns.flag, `own ${ns.type} namespace`));
     }
   } finally {
     [...own, ...theirs].forEach((fd) => closeSync(fd));
+    if (userns >= 0) closeSync(userns);
   }
 }
 

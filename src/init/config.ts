@@ -56,7 +56,8 @@ export interface InitConfig {
   readonlyPaths: string[];
   sysctl: Record<string, string>;
   process: InitProcess | null;
-  fifo: string;
+  /** The exec fifo, opened O_PATH by the runtime and inherited. */
+  fifoFd: number;
   preserveFds: number;
   /** The runtime moves the init into the container's cgroup when asked. */
   cgroupJoin: boolean;

@@ -82,8 +82,10 @@ function run(ch: SyncChannel): never {
   joinNamespaces(cfg);
   if (cfg.timeOffsets !== null) newTimeNamespace(cfg.timeOffsets);
   if (cfg.hooks.createContainer.length || cfg.hooks.startContainer.length) hooks();
-  // Held as O_PATH across pivot_root, reopened through /proc/self/fd.
-  const fifo = openSync(cfg.fifo, C.O_PATH | C.O_CLOEXEC);
+  // Inherited as O_PATH (the state dir may be out of reach of a user
+  // namespace's root), kept across pivot_root, reopened through /proc/self/fd.
+  const fifo = cfg.fifoFd;
+  sys.fcntlSetCloexec(fifo, true);
   prepareRootfs(sys, cfg, { joinCgroup: () => joinCgroup(ch, cfg), beforePivot: () => hooksBeforePivot(ch, cfg) });
   finalizeRootfs(sys, cfg);
   if (cfg.hostname !== null) sys.sethostname(cfg.hostname);

@@ -58,6 +58,10 @@ function withHome(env: string[], uid: number): string[] {
   return [...env, `HOME=${home}`];
 }
 
+function setgroupsDenied(): boolean {
+  try { return readFileSync('/proc/self/setgroups', 'utf8').trim() === 'deny'; } catch { return false; }
+}
+
 export interface PreparedProcess { path: string; args: string[]; env: string[] }
 
 /**
@@ -95,7 +99,8 @@ export function prepareProcess(sys: Syscalls, p: InitProcess): PreparedProcess {
     }
     sys.prctl(C.PR_SET_KEEPCAPS, 1, 0, 'PR_SET_KEEPCAPS');
   }
-  sys.setgroups(p.additionalGids);
+  // Where setgroups is denied (an unprivileged user namespace) the groups cannot change.
+  if (p.additionalGids.length || !setgroupsDenied()) sys.setgroups(p.additionalGids);
   sys.setresgid(p.gid);
   sys.setresuid(p.uid);
   if (caps) {

@@ -49,9 +49,22 @@ function cgroupV1Hierarchies(): { name: string; options: string }[] {
 function mountCgroup(sys: Syscalls, rootFd: number, m: InitMount, cfg: InitConfig): void {
   const flags = m.flags & ~(C.MS_BIND | C.MS_REC | C.MS_REMOUNT);
   const own = cfg.newCgroupNs ? null : cfg.cgroupPaths;
-  const mountAt = (dest: string, fstype: 'cgroup' | 'cgroup2', options: string | null, hostDir: string | undefined) => {
+  const mountAt = (dest: string, fstype: 'cgroup' | 'cgroup2', options: string | null, bound: string | undefined) => {
     const fd = ensureInRoot(sys, rootFd, dest, 'dir');
+    let hostDir = bound;
     try {
+      if (!hostDir) {
+        try {
+          sys.mount(fstype, fdPath(fd), fstype, flags, options);
+          closeSync(fd);
+          return;
+        } catch (e) {
+          // In a user namespace cgroup v1 cannot be mounted: bind the container's own directories.
+          const fallback = cfg.cgroupPaths?.[fstype === 'cgroup2' ? '' : (options ?? '').split(',').find((o) => o.startsWith('name=')) ?? (options ?? '').split(',')[0]];
+          if (!(e instanceof SyscallError && e.code === 'EPERM') || !fallback) throw e;
+          hostDir = fallback;
+        }
+      }
       if (hostDir) {
         sys.mount(hostDir, fdPath(fd), null, C.MS_BIND, null);
         closeSync(fd);

@@ -33,6 +33,7 @@ const f = {
   mkfifo: libc.func('int mkfifo(const char *path, uint32_t mode)'),
   socketpair: libc.func('int socketpair(int domain, int type, int protocol, _Out_ int *sv)'),
   kill: libc.func('int kill(int pid, int sig)'),
+  pipe2: libc.func('int pipe2(_Out_ int *fds, int flags)'),
   waitpid: libc.func('int waitpid(int pid, _Out_ int *status, int options)'),
   poll: libc.func('int poll(void *fds, unsigned long nfds, int timeout)'),
   flock: libc.func('int flock(int fd, int op)'),
@@ -181,6 +182,11 @@ export const linux: Syscalls = {
     const sv = [0, 0];
     if (f.socketpair(C.AF_UNIX, C.SOCK_STREAM | C.SOCK_CLOEXEC, 0, sv) !== 0) fail('socketpair', 'AF_UNIX');
     return [sv[0], sv[1]];
+  },
+  pipe() {
+    const fds = [0, 0];
+    if (f.pipe2(fds, C.O_CLOEXEC) !== 0) fail('pipe2', 'O_CLOEXEC');
+    return [fds[0], fds[1]];
   },
   pidfdOpen(pid) {
     const fd = Number(f.sysInt(C.SYS_pidfd_open, pid, 0, 0, 0));

@@ -31,6 +31,8 @@ export interface Syscalls {
   execve(path: string, argv: string[], envp: string[]): never;
   mkfifo(path: string, mode: number): void;
   socketpair(): [number, number];
+  /** pipe2(O_CLOEXEC): [read end, write end]. */
+  pipe(): [number, number];
   pidfdOpen(pid: number): number;
   pidfdSendSignal(pidfd: number, signal: number): void;
   kill(pid: number, signal: number): void;

@@ -110,7 +110,15 @@ export function semanticProblems(spec: Spec, bundle: string): string[] {
   if (spec.hostname && !seen.has('uts')) out.push('/hostname: unable to set hostname without a private UTS namespace');
   if (spec.domainname && !seen.has('uts')) out.push('/domainname: unable to set domainname without a private UTS namespace');
   if (!seen.has('mount')) out.push('/linux/namespaces: a mount namespace is required');
-  if (seen.has('user')) out.push('/linux/namespaces: user namespaces are not supported by tsrun yet');
+  if (seen.has('user') && !newNs('user')) {
+    out.push(`/linux/namespaces/${seen.get('user')}/path: joining a user namespace at create is not supported by this version of tsrun`);
+  }
+  if (newNs('user')) {
+    if (!spec.linux?.uidMappings?.length) out.push('/linux/uidMappings: a new user namespace needs uid mappings');
+    if (!spec.linux?.gidMappings?.length) out.push('/linux/gidMappings: a new user namespace needs gid mappings');
+  } else if (spec.linux?.uidMappings?.length || spec.linux?.gidMappings?.length) {
+    out.push('/linux/uidMappings: mappings need a new user namespace in /linux/namespaces');
+  }
   if (spec.linux?.timeOffsets && !newNs('time')) out.push('/linux/timeOffsets: requires a new time namespace');
   if (seen.has('time') && !newNs('time')) {
     out.push(`/linux/namespaces/${seen.get('time')}/path: joining a time namespace needs a single-threaded caller, which a Node init is not`);
