@@ -1,6 +1,8 @@
 // tsrun's command line: runc's global flags, subcommands and exit codes.
 // Each subcommand loads only the modules it needs.
 import { writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import yargs from 'yargs';
 import { configureLog, logError } from './log';
 
@@ -25,8 +27,11 @@ async function act(name: string, fn: () => unknown | Promise<unknown>): Promise<
 
 const id = { describe: 'the container id', type: 'string', demandOption: true } as const;
 
+/** runc's default state root: /run/tsrun for root, $XDG_RUNTIME_DIR/tsrun for other users. */
 function defaultRoot(): string {
-  return '/run/tsrun';
+  if (process.geteuid?.() === 0) return '/run/tsrun';
+  const xdg = process.env.XDG_RUNTIME_DIR;
+  return xdg ? join(xdg, 'tsrun') : join(tmpdir(), `tsrun-${process.geteuid?.()}`);
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -106,7 +111,12 @@ export async function main(argv: string[]): Promise<number> {
     .command('spec', 'create a new specification file', (y) => y
       .option('bundle', { alias: 'b', type: 'string', default: '.' })
       .option('rootless', { type: 'boolean', default: false }),
-    (a) => act('spec', async () => (await import('./container/spec')).writeSpec(a.bundle, a.rootless)))
+    (a) => act('spec', async () => {
+      // The global --rootless (a string) shadows spec's own flag in yargs: read it from argv.
+      const own = argv.slice(argv.indexOf('spec') + 1);
+      const rootless = own.some((x) => x === '--rootless' || x === '--rootless=true');
+      (await import('./container/spec')).writeSpec(a.bundle, rootless);
+    }))
     .command('exec <container-id>', 'execute new process inside the container', (y) => y
       .positional('container-id', id)
       .option('process', { alias: 'p', type: 'string', describe: 'path to the process.json' })

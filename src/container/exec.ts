@@ -4,7 +4,8 @@
 // is a member of the container's pid namespace); that init joins the mount
 // namespace itself and execs the process. The CLI returns the process's
 // status, 0 once it started with --detach, and 255 when it failed itself.
-import { closeSync, openSync, readFileSync, readlinkSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readlinkSync, readSync } from 'node:fs';
+import { errnoName } from '../linux/errors';
 import { EXEC_FAILED, RuntimeError } from '../errors';
 import type { ExecConfig } from '../init/exec';
 import * as C from '../linux/constants';
@@ -80,38 +81,43 @@ export function execProcessSpec(opts: ExecOptions, base: Process | undefined): P
   return p;
 }
 
-const JOINED: { type: string; flag: number }[] = [
-  { type: 'ipc', flag: C.CLONE_NEWIPC },
-  { type: 'uts', flag: C.CLONE_NEWUTS },
-  { type: 'net', flag: C.CLONE_NEWNET },
-  { type: 'cgroup', flag: C.CLONE_NEWCGROUP },
-  { type: 'pid', flag: C.CLONE_NEWPID },
-];
+// The user namespace first: joining it gives the capabilities that joining
+// the others (owned by it) needs. pid last: it applies to the fork after.
+const JOINED = ['user', 'ipc', 'uts', 'net', 'cgroup', 'time', 'pid'];
 
 const nsLink = (pid: number | 'self', type: string): string | null => {
   try { return readlinkSync(`/proc/${pid}/ns/${type}`); } catch { return null; }
 };
 
-/** Clones the exec init inside the container's namespaces; returns its pid. */
+/**
+ * Starts the exec init inside the container's namespaces; returns its pid.
+ * The clone trampoline joins them (a single-threaded child can join a user
+ * namespace, which Node cannot), then forks once more so the process is a
+ * member of the container's pid namespace, still our child (CLONE_PARENT).
+ */
 function cloneInContainer(initPid: number, syncFd: number, preserveFds: number, consoleFd: number): number {
-  // A user namespace can only be joined by a single-threaded process: the
-  // clone trampoline does it in the child, as root of that namespace.
-  const userns = nsLink(initPid, 'user') !== nsLink('self', 'user') ? openSync(`/proc/${initPid}/ns/user`, C.O_RDONLY | C.O_CLOEXEC) : -1;
-  const toJoin = JOINED.filter((ns) => nsLink(initPid, ns.type) !== nsLink('self', ns.type));
-  const own = toJoin.map((ns) => openSync(`/proc/self/ns/${ns.type}`, C.O_RDONLY | C.O_CLOEXEC));
-  const theirs = toJoin.map((ns) => openSync(`/proc/${initPid}/ns/${ns.type}`, C.O_RDONLY | C.O_CLOEXEC));
+  const types = JOINED.filter((t) => nsLink(initPid, t) !== null && nsLink(initPid, t) !== nsLink('self', t));
+  const fds = types.map((t) => openSync(`/proc/${initPid}/ns/${t}`, C.O_RDONLY | C.O_CLOEXEC));
+  const inUserns = types.includes('user');
+  const [r, w] = sys.pipe();
   try {
     passFds(syncFd, preserveFds, consoleFd);
-    toJoin.forEach((ns, i) => sys.setns(theirs[i], ns.flag, `${ns.type} namespace of the container`));
-    try {
-      return cloneInit(syncFd, 0, userns >= 0 ? { joinFds: [userns], uid: 0, gid: 0 } : {});
-    } finally {
-      // Back to our own, for whatever the CLI does next.
-      toJoin.forEach((ns, i) => sys.setns(own[i], ns.flag, `own ${ns.type} namespace`));
-    }
+    const forks = types.includes('pid');
+    const first = cloneInit(syncFd, 0, {
+      joinFds: fds,
+      ...(inUserns ? { uid: 0, gid: 0 } : {}),
+      ...(forks ? { forkFd: w } : {}),
+    });
+    if (!forks) return first;
+    // The first child only joined, forked and reported; it is done.
+    const status = sys.waitpid(first, false) ?? 0;
+    const code = (status >> 8) & 0xff;
+    if (status !== 0) throw fail(`joining the container's namespaces (${types.join(', ')}): ${code ? errnoName(code) : `status ${status}`}`);
+    const buf = Buffer.alloc(4);
+    if (readSync(r, buf, 0, 4, null) !== 4) throw fail('joining the container\'s namespaces: no pid reported');
+    return buf.readInt32LE(0);
   } finally {
-    [...own, ...theirs].forEach((fd) => closeSync(fd));
-    if (userns >= 0) closeSync(userns);
+    for (const fd of [...fds, r, w]) closeSync(fd);
   }
 }
 
@@ -153,7 +159,12 @@ export async function exec(opts: ExecOptions): Promise<number> {
       if (msg.type === 'error') throw fail(msg.msg);
       if (msg.type === 'exec') execing = true;
     }
-    if (!execing) throw fail('exec: the process failed before it could start');
+    if (!execing) {
+      const status = sys.waitpid(pid, false) ?? 0;
+      pid = 0;
+      const code = (status >> 8) & 0xff;
+      throw fail(`exec: the process failed before it could start${code ? ` (${errnoName(code)})` : ''}`);
+    }
   } catch (e) {
     if (pid > 0) {
       try { sys.kill(pid, 9); } catch { /* gone */ }

@@ -26,6 +26,8 @@ export interface CloneOptions {
   /** uid and gid the child switches to (in its final user namespace) before exec. */
   uid?: number;
   gid?: number;
+  /** Fork once more after joining (for a joined pid namespace); the new pid is written to this fd. */
+  forkFd?: number;
 }
 
 /**
@@ -53,6 +55,7 @@ export function cloneExec(program: string, env: string[], nsFlags: number, opts:
     path: BigInt(koffi.address(path)),
     argv: BigInt(koffi.address(argv.ptr)),
     envp: BigInt(koffi.address(envp.ptr)),
+    forkFd: opts.forkFd ?? -1,
   });
   const share = opts.waitFd === undefined ? CLONE_VM | CLONE_VFORK : 0;
   const pid = cloneFn!(trampolineAddress(), top, nsFlags | share | SIGCHLD, params, null);
