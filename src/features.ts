@@ -12,7 +12,7 @@ export function features(): Record<string, unknown> {
     hooks: ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'],
     mountOptions: MOUNT_OPTION_NAMES,
     linux: {
-      namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'time', 'uts'],
+      namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'time', 'user', 'uts'],
       capabilities: Object.keys(CAPABILITIES),
       cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: true },
       seccomp: { enabled: false },

@@ -152,6 +152,7 @@ const tick = () => new Promise((resolve) => setImmediate(resolve));
 
 const opts = parseArgs(process.argv.slice(2));
 const t0Run = Date.now();
+const loadAtStart = os.loadavg().map((x) => x.toFixed(2)).join(' ');
 let work = null; // temporary directory
 let devnull = null;
 let helper = null; // crun's mount-namespace helper process
@@ -717,7 +718,7 @@ function machine(floor) {
   }
   const rt = (n) => runtimes.find((r) => r.name === n);
   return [
-    `- CPU: ${nproc} × ${model} (nproc ${nproc}); memory ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB; load average at start ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`,
+    `- CPU: ${nproc} × ${model} (nproc ${nproc}); memory ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB; load average ${loadAtStart} at the start, ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} at the end`,
     `- Kernel: Linux ${os.release()}; cgroups: ${hybridWithV2Controllers() ? 'v1 hybrid (cgroup2 at /sys/fs/cgroup/unified has controllers)' : fs.existsSync('/sys/fs/cgroup/cgroup.controllers') ? 'v2 unified' : 'v1'}`,
     `- Node: ${floor.version} (${floor.bin}; the floor and tsrun's \`#!/usr/bin/env node\`)`,
     `- tsrun: ${rt('tsrun').available ? `${rt('tsrun').version} (${rt('tsrun').bin}${commit ? `, ${commit}` : ''})` : `not run: ${rt('tsrun').reason}`}`,
@@ -766,18 +767,21 @@ function report(results, floor, extraNotes) {
   return out.join('\n');
 }
 
-// Rows whose spread is large next to the median.
+// tsrun's and the floor's samples whose spread is large next to the median
+// (the runtimes in Go and C take a few ms, where any hiccup doubles a sample).
 function varianceNotes(results) {
   const out = [];
   for (const res of results) {
-    for (const [name, parts] of Object.entries(res.samples)) {
-      const s = stats(parts.main);
+    const parts = [];
+    for (const name of ['tsrun', 'floor']) {
+      const s = stats((res.samples[name] || {}).main);
       if (s && s.n >= 3 && s.median > 0 && (s.max - s.min) / s.median > 0.5) {
-        out.push(`${res.sc.id}/${name}: ${fmt(s.min, res.sc.unit)}–${fmt(s.max, res.sc.unit)} around a median of ${fmt(s.median, res.sc.unit)}`);
+        parts.push(`${name} ${fmt(s.min, res.sc.unit)}–${fmt(s.max, res.sc.unit)} (median ${fmt(s.median, res.sc.unit)})`);
       }
     }
+    if (parts.length) out.push(`${res.sc.id}: ${parts.join(', ')}`);
   }
-  return out.length ? [`Wide spread (max − min above half the median): ${out.join('; ')}.`] : [];
+  return out.length ? [`Wide spread (max − min above half the median) for tsrun or the floor in: ${out.join('; ')}.`] : [];
 }
 
 // Cost of the crun wrapper: nsenter + exec of /bin/true against /bin/true.
@@ -849,6 +853,12 @@ async function main() {
   const extra = wrapperCost(floor);
   const results = [];
   for (const sc of chosen) results.push(await runScenario(sc, floor));
+  const dc = results.find((r) => r.sc.id === 'delete-created');
+  if (dc && medianOf(dc, 'runc', 'main') > 100) {
+    extra.push('runc (1.1) answers `delete --force` of a created container by sending SIGKILL and then sleeping 100 ms '
+      + 'before it checks that the init is gone (killContainer in its delete.go), hence its 100+ ms there and its low '
+      + '50-container throughput; crun waits for the process instead.');
+  }
   const md = report(results, floor, [...extra, ...varianceNotes(results)]);
   process.stdout.write(md);
   if (opts.write) {

@@ -243,7 +243,7 @@ test('features lists what tsrun does and claims nothing it does not', () => {
   assert.deepEqual(f.hooks, ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop']);
   for (const opt of ['ro', 'rbind', 'nosuid', 'rprivate', 'relatime']) assert.ok(f.mountOptions.includes(opt), opt);
   assert.ok(!f.mountOptions.includes('idmap'), 'idmapped mounts are not supported yet');
-  assert.ok(!f.linux.namespaces.includes('user'), 'user namespaces are not supported yet');
+  assert.ok(f.linux.namespaces.includes('user'));
   assert.equal(f.linux.seccomp.enabled, false, 'seccomp is not applied yet');
   assert.equal(f.linux.mountExtensions.idmap.enabled, false);
   assert.ok(f.linux.capabilities.includes('CAP_SYS_ADMIN'));
