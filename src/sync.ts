@@ -15,6 +15,7 @@ export type InitMessage =
   | { type: 'hooks'; name: 'prestart' | 'createRuntime' }
   | { type: 'exec' }
   | { type: 'cgroup' }
+  | { type: 'idmap' }
   | { type: 'ready' }
   | { type: 'error'; msg: string };
 

@@ -161,6 +161,7 @@ export function normalize(spec: Spec, bundle: string, fifoFd: number, opts: { id
     preserveFds: opts.preserveFds,
     console: null,
     cgroupJoin: false,
+    idmappedMounts: [],
     cgroupPaths: null,
     newCgroupNs,
     personality: spec.linux?.personality ? PERSONALITY_DOMAINS[spec.linux.personality.domain] : null,

@@ -100,6 +100,7 @@ export function create(opts: CreateOptions): StoredState {
   store.dir(opts.id); // validates the id before anything else
   const bundle = resolve(opts.bundle ?? '.');
   const spec = loadSpec(bundle);
+  const hasIdmap = Boolean(spec.mounts?.some((m) => m.options?.some((o) => o === 'idmap' || o === 'ridmap')));
   if (spec.linux?.seccomp) warn('config.json: linux.seccomp is not applied by this version of tsrun; running without a seccomp filter');
   store.create(opts.id);
   let pid = 0;
@@ -125,6 +126,7 @@ export function create(opts: CreateOptions): StoredState {
     const n = normalize(spec, bundle, fifoFd, { id: opts.id, noPivot: Boolean(opts.noPivot), preserveFds });
     if (listenFds && n.init.process) n.init.process.env.push(`LISTEN_FDS=${listenFds}`, 'LISTEN_PID=1');
     const notifySocket = setupNotifySocket(n.init, store.dir(opts.id));
+    n.init.idmappedMounts = hasIdmap ? (require('./idmap') as typeof import('./idmap')).idmappedMounts(spec, n.init).map((w) => w.index) : [];
     n.init.cgroupJoin = cgroup !== null;
     n.init.cgroupPaths = cgroup ? cgroup.paths() : null;
     if (n.init.process && spec.process?.terminal) {
@@ -164,6 +166,10 @@ export function create(opts: CreateOptions): StoredState {
       }
       if (msg.type === 'error') throw new RuntimeError(msg.msg);
       if (msg.type === 'ready') break;
+      if (msg.type === 'idmap') {
+        (require('./idmap') as typeof import('./idmap')).sendIdmappedMounts(spec, n.init, pid, parent);
+        continue;
+      }
       if (msg.type === 'cgroup') {
         cgroup?.addProcess(pid);
         ch.send({ type: 'cgroup-done' });

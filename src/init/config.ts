@@ -16,6 +16,8 @@ export interface InitMount {
   bind: boolean;
   /** tmpcopyup: copy what the destination held into the new tmpfs. */
   copyUp?: boolean;
+  /** An idmapped mount prepared by the runtime: a detached mount fd, inherited, to move into place. */
+  mountFd?: number;
 }
 
 export interface InitProcess {
@@ -59,6 +61,8 @@ export interface InitConfig {
   /** The exec fifo, opened O_PATH by the runtime and inherited. */
   fifoFd: number;
   preserveFds: number;
+  /** Indexes of mounts the runtime sends as idmapped mount fds when asked. */
+  idmappedMounts: number[];
   /** The runtime moves the init into the container's cgroup when asked. */
   cgroupJoin: boolean;
   /** A new cgroup namespace: unshared by the init once it is in its cgroup. */

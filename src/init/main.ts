@@ -65,6 +65,16 @@ function joinCgroup(ch: SyncChannel, cfg: InitConfig): void {
   if (cfg.newCgroupNs) sys.unshare(C.CLONE_NEWCGROUP);
 }
 
+/** Idmapped mounts are made by the runtime in our mount namespace and sent here as fds. */
+function receiveIdmappedMounts(ch: SyncChannel, cfg: InitConfig): void {
+  if (!cfg.idmappedMounts.length) return;
+  ch.send({ type: 'idmap' });
+  for (let k = 0; k < cfg.idmappedMounts.length; k++) {
+    const { fd, name } = sys.recvFd(ch.fd);
+    cfg.mounts[Number(name.trim())].mountFd = fd;
+  }
+}
+
 function newTimeNamespace(offsets: string): void {
   sys.unshare(C.CLONE_NEWTIME);
   try {
@@ -86,6 +96,7 @@ function run(ch: SyncChannel): never {
   // namespace's root), kept across pivot_root, reopened through /proc/self/fd.
   const fifo = cfg.fifoFd;
   sys.fcntlSetCloexec(fifo, true);
+  receiveIdmappedMounts(ch, cfg);
   prepareRootfs(sys, cfg, { joinCgroup: () => joinCgroup(ch, cfg), beforePivot: () => hooksBeforePivot(ch, cfg) });
   finalizeRootfs(sys, cfg);
   if (cfg.hostname !== null) sys.sethostname(cfg.hostname);

@@ -121,7 +121,11 @@ function mountOne(sys: Syscalls, rootFd: number, m: InitMount, cfg: InitConfig):
   // tmpcopyup: the fd still reaches the covered directory once the tmpfs is on top.
   const covered = m.copyUp ? openSync(fdPath(fd), C.O_PATH | C.O_DIRECTORY | C.O_CLOEXEC) : -1;
   try {
-    if (m.bind) {
+    if (m.mountFd !== undefined) {
+      sys.fcntlSetCloexec(m.mountFd, true);
+      sys.moveMount(m.mountFd, fd, `idmapped ${m.source} on ${m.destination}`);
+      closeSync(m.mountFd);
+    } else if (m.bind) {
       if (m.source === null || !existsSync(m.source)) {
         throw new SyscallError('mount', `bind ${m.source ?? '(no source)'} on ${m.destination}`, C_ENOENT);
       }

@@ -58,6 +58,9 @@ const f = {
   sysInt: libc.func('syscall', 'long', ['long', 'long', 'long', 'long', 'long']),
   sysOpenat2: libc.func('syscall', 'long', ['long', 'int', 'str', 'void *', 'size_t']),
   sysCap: libc.func('syscall', 'long', ['long', 'void *', 'void *']),
+  sysOpenTree: libc.func('syscall', 'long', ['long', 'int', 'str', 'uint']),
+  sysMountSetattr: libc.func('syscall', 'long', ['long', 'int', 'str', 'uint', 'void *', 'size_t']),
+  sysMoveMount: libc.func('syscall', 'long', ['long', 'int', 'str', 'int', 'str', 'uint']),
 };
 
 function fail(call: string, arg: string): never {
@@ -214,6 +217,26 @@ export const linux: Syscalls = {
     return fds.map((_, i) => buf.readInt16LE(i * 8 + 6));
   },
   flock(fd, exclusive) { if (f.flock(fd, exclusive ? 2 : 1) !== 0) fail('flock', `fd ${fd}`); },
+  openTreeClone(path, recursive) {
+    const OPEN_TREE_CLONE = 1;
+    const AT_RECURSIVE = 0x8000;
+    const fd = Number(f.sysOpenTree(428, C.AT_FDCWD, path, OPEN_TREE_CLONE | C.O_CLOEXEC | (recursive ? AT_RECURSIVE : 0)));
+    if (fd < 0) fail('open_tree', path);
+    return fd;
+  },
+  idmapMount(mountFd, usernsFd, recursive, what) {
+    const MOUNT_ATTR_IDMAP = 0x00100000;
+    const AT_RECURSIVE = 0x8000;
+    const attr = Buffer.alloc(32);
+    attr.writeBigUInt64LE(BigInt(MOUNT_ATTR_IDMAP), 0);
+    attr.writeBigUInt64LE(BigInt(usernsFd), 24);
+    if (Number(f.sysMountSetattr(442, mountFd, '', C.AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), attr, 32)) !== 0) fail('mount_setattr', `idmap ${what}`);
+  },
+  moveMount(mountFd, targetFd, what) {
+    const MOVE_MOUNT_F_EMPTY_PATH = 0x4;
+    const MOVE_MOUNT_T_EMPTY_PATH = 0x40;
+    if (Number(f.sysMoveMount(429, mountFd, '', targetFd, '', MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH)) !== 0) fail('move_mount', what);
+  },
   personality(persona) { if (f.personality(persona) < 0) fail('personality', '0x' + persona.toString(16)); },
   unixDgramBind(path) {
     const fd = f.socket(C.AF_UNIX, C.SOCK_DGRAM | C.SOCK_CLOEXEC, 0);

@@ -42,6 +42,12 @@ export interface Syscalls {
   poll(fds: number[], timeoutMs: number): number[];
   flock(fd: number, exclusive: boolean): void;
   personality(persona: number): void;
+  /** open_tree(OPEN_TREE_CLONE): a detached copy of the mount at path (recursive for AT_RECURSIVE). */
+  openTreeClone(path: string, recursive: boolean): number;
+  /** mount_setattr(MOUNT_ATTR_IDMAP) with the user namespace usernsFd on a detached mount. */
+  idmapMount(mountFd: number, usernsFd: number, recursive: boolean, what: string): void;
+  /** move_mount of a detached mount fd onto the directory or file targetFd refers to. */
+  moveMount(mountFd: number, targetFd: number, what: string): void;
   /** A bound AF_UNIX datagram socket (close-on-exec); '@' starts an abstract name. */
   unixDgramBind(path: string): number;
   /** One datagram from fd, or null if none is waiting. */

@@ -56,6 +56,8 @@ export interface ParsedOptions {
   data: string;
   /** runc's tmpcopyup: a tmpfs starts with the files of the directory it covers. */
   copyUp: boolean;
+  /** An idmapped bind mount: idmap (this mount) or ridmap (recursively). */
+  idmap: 'idmap' | 'ridmap' | null;
 }
 
 export function parseMountOptions(options: string[] | undefined): ParsedOptions {
@@ -63,9 +65,12 @@ export function parseMountOptions(options: string[] | undefined): ParsedOptions 
   const propagation: number[] = [];
   const data: string[] = [];
   let copyUp = false;
+  let idmap: ParsedOptions['idmap'] = null;
   for (const opt of options ?? []) {
     const f = FLAGS[opt];
-    if (opt === 'tmpcopyup') {
+    if (opt === 'idmap' || opt === 'ridmap') {
+      idmap = opt;
+    } else if (opt === 'tmpcopyup') {
       copyUp = true;
     } else if (f) {
       flags = f.clear ? flags & ~f.flag : flags | f.flag;
@@ -75,7 +80,7 @@ export function parseMountOptions(options: string[] | undefined): ParsedOptions 
       data.push(opt);
     }
   }
-  return { flags, propagation, data: data.join(','), copyUp };
+  return { flags, propagation, data: data.join(','), copyUp, idmap };
 }
 
 /** The propagation flag of linux.rootfsPropagation (default: rslave, as runc). */
@@ -84,4 +89,4 @@ export function rootfsPropagationFlags(value: string | undefined): number {
   return PROPAGATION[value];
 }
 
-export const MOUNT_OPTION_NAMES = [...Object.keys(FLAGS), ...Object.keys(PROPAGATION), 'tmpcopyup'].sort();
+export const MOUNT_OPTION_NAMES = [...Object.keys(FLAGS), ...Object.keys(PROPAGATION), 'tmpcopyup', 'idmap', 'ridmap'].sort();

@@ -1,11 +1,15 @@
 // The parts of the OCI runtime-spec config.json (1.2) that tsrun reads. The
 // JSON schema in schema/ is the full contract; these types follow it.
 
+export interface IdMapping { containerID: number; hostID: number; size: number }
+
 export interface Mount {
   destination: string;
   source?: string;
   type?: string;
   options?: string[];
+  uidMappings?: IdMapping[];
+  gidMappings?: IdMapping[];
 }
 
 export interface Hook {

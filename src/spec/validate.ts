@@ -85,6 +85,8 @@ export function semanticProblems(spec: Spec, bundle: string): string[] {
   }
   (spec.mounts ?? []).forEach((m, i) => {
     if (!isAbsolute(m.destination)) out.push(`/mounts/${i}/destination: must be an absolute path: ${m.destination}`);
+    const idmapped = m.options?.some((o) => o === 'idmap' || o === 'ridmap');
+    if ((m.uidMappings || m.gidMappings) && !idmapped) out.push(`/mounts/${i}: uidMappings and gidMappings need the idmap or ridmap option`);
   });
   for (const [name, hooks] of Object.entries(spec.hooks ?? {})) {
     (hooks ?? []).forEach((h, i) => {

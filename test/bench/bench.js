@@ -304,7 +304,7 @@ function startCrunHelper() {
     if (ns !== self && comm === 'cat') {
       const mi = readText(`/proc/${helper.pid}/mountinfo`) || '';
       if (!/ \/sys\/fs\/cgroup\/unified /.test(mi)) {
-        return { wrap: [nsenter, `--mount=/proc/${helper.pid}/ns/mnt`], how: `nsenter into the mount namespace of a helper process (pid ${helper.pid}) where /sys/fs/cgroup/unified is detached` };
+        return { wrap: [nsenter, `--mount=/proc/${helper.pid}/ns/mnt`], how: '`nsenter --mount` into the mount namespace of a helper process where /sys/fs/cgroup/unified is detached' };
       }
     }
     sleepMs(20);

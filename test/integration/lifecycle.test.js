@@ -242,10 +242,10 @@ test('features lists what tsrun does and claims nothing it does not', () => {
   assert.match(f.ociVersionMax, /^1\.2\.\d+$/);
   assert.deepEqual(f.hooks, ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop']);
   for (const opt of ['ro', 'rbind', 'nosuid', 'rprivate', 'relatime']) assert.ok(f.mountOptions.includes(opt), opt);
-  assert.ok(!f.mountOptions.includes('idmap'), 'idmapped mounts are not supported yet');
+  assert.ok(f.mountOptions.includes('idmap') && f.mountOptions.includes('ridmap'));
   assert.ok(f.linux.namespaces.includes('user'));
   assert.equal(f.linux.seccomp.enabled, false, 'seccomp is not applied yet');
-  assert.equal(f.linux.mountExtensions.idmap.enabled, false);
+  assert.equal(f.linux.mountExtensions.idmap.enabled, true);
   assert.ok(f.linux.capabilities.includes('CAP_SYS_ADMIN'));
 });
 

@@ -162,3 +162,36 @@ test('rootless: a mapping beyond the user\'s own id without subordinate ids says
   assert.match(r.stderr, /newuidmap .*subordinate range for tsrun-rootless in \/etc\/subuid/);
   assert.equal(fs.existsSync(`/tmp/tsrun-${uid}/rlmap`), false, 'nothing left');
 });
+
+test('idmapped bind mounts: on-disk owners seen through the mount\'s mapping', { skip }, (t) => {
+  const rt = h.runtime();
+  t.after(rt.cleanup);
+  const vol = h.tmpdir('idmap');
+  fs.chmodSync(vol, 0o755);
+  fs.writeFileSync(path.join(vol, 'f'), 'x');
+  fs.chownSync(path.join(vol, 'f'), 3, 4);
+  const map = [{ containerID: 0, hostID: 1000, size: 10 }];
+  const bundle = h.makeBundle((c) => {
+    c.process.args = ['sh', '-c', 'stat -c "%u %g" /idm/f /plain/f'];
+    c.mounts.push(
+      { destination: '/idm', type: 'bind', source: vol, options: ['bind', 'idmap'], uidMappings: map, gidMappings: map },
+      { destination: '/plain', type: 'bind', source: vol, options: ['bind'] },
+    );
+  }, { copyRootfs: true });
+  const r = rt(['run', '--bundle', bundle, h.uniqueId()]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, '1003 1004\n3 4\n', 'ids 0-9 on disk show as 1000-1009 through the idmapped mount');
+  assert.equal(fs.statSync(path.join(vol, 'f')).uid, 3, 'the files themselves are untouched');
+});
+
+test('idmap on a mount that is not a bind mount is refused clearly', { skip }, (t) => {
+  const rt = h.runtime();
+  t.after(rt.cleanup);
+  const map = [{ containerID: 0, hostID: 1000, size: 10 }];
+  const bundle = h.makeBundle((c) => { c.mounts.push({ destination: '/x', type: 'tmpfs', source: 'tmpfs', options: ['idmap'], uidMappings: map, gidMappings: map }); });
+  const id = h.uniqueId();
+  const r = rt(['create', '--bundle', bundle, id]);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /\/mounts\/\d+: idmap is only supported on bind mounts/);
+  h.assertNothingLeft(assert, rt, id, bundle);
+});
