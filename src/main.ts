@@ -3,7 +3,8 @@
 import { writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import yargs from 'yargs';
+import type yargsType from 'yargs';
+import { parseFast, type Globals } from './cli/fast';
 import { configureLog, logError } from './log';
 
 import { SPEC_VERSION as SPEC, VERSION } from './version';
@@ -13,7 +14,6 @@ function versionText(): string {
   return `tsrun version ${VERSION}\nspec: ${SPEC}\nnode: ${process.version}\n`;
 }
 
-interface Globals { root: string; log?: string; logFormat: string; debug: boolean; systemdCgroup: boolean; rootless: string }
 
 let commandName = '';
 let exitCode = 0;
@@ -40,6 +40,19 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   let globals: Globals | undefined;
+  const fast = parseFast(argv, defaultRoot);
+  if (fast) {
+    globals = fast.globals;
+    try {
+      configureLog(globals);
+      commandName = fast.name;
+      const r = await fast.run();
+      return typeof r === 'number' ? r : 0;
+    } catch (err) {
+      return report(err);
+    }
+  }
+  const yargs = require('yargs') as typeof yargsType;
   // exec's command and its own flags follow the container id untouched.
   const { argv: split, command: execArgs } = splitExecCommand(argv);
   // `--resources -` (stdin), which yargs would read as a positional.
@@ -196,12 +209,17 @@ export async function main(argv: string[]): Promise<number> {
       logError(`${err.message}\nRun 'tsrun --help' for usage.`);
       return 1;
     }
-    const message = err instanceof Error ? err.message : String(err);
-    const prefixed = commandName === 'create' || commandName === 'run' || commandName === 'exec' ? `tsrun ${commandName} failed: ${message}` : message;
-    logError(prefixed);
-    if (process.env.TSRUN_TRACE && err instanceof Error && err.stack) writeSync(2, err.stack + '\n');
-    return (err as { exitCode?: number }).exitCode ?? 1;
+    return report(err);
   }
+}
+
+/** The final error: runc's report and exit code. */
+function report(err: unknown): number {
+  const message = err instanceof Error ? err.message : String(err);
+  const prefixed = commandName === 'create' || commandName === 'run' || commandName === 'exec' ? `tsrun ${commandName} failed: ${message}` : message;
+  logError(prefixed);
+  if (process.env.TSRUN_TRACE && err instanceof Error && err.stack) writeSync(2, err.stack + '\n');
+  return (err as { exitCode?: number }).exitCode ?? 1;
 }
 
 class UsageError extends Error {}
