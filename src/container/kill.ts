@@ -1,8 +1,7 @@
 // `kill [--all] ID [SIGNAL]`: signals the init through a pidfd (no pid-reuse
 // race); with --all, every process of the container.
-import { closeSync, readdirSync, readlinkSync } from 'node:fs';
+import { readdirSync, readlinkSync } from 'node:fs';
 import { RuntimeError, notRunning } from '../errors';
-import { linux as sys } from '../linux/libc';
 import { parseSignal } from '../linux/signals';
 import { initAlive } from '../state/status';
 import { loadContainer } from './load';
@@ -24,13 +23,18 @@ export function containerPids(initPid: number): number[] {
   return out;
 }
 
-export function signalInit(pid: number, signal: number, check: () => boolean): void {
-  const pidfd = sys.pidfdOpen(pid);
+/**
+ * Signals the init after checking it is the process we started (pid and
+ * start time), as runc does; the window for a pid to be reused between the
+ * two is a few microseconds of a process that has just exited.
+ */
+function signalInit(pid: number, signal: number, check: () => boolean): void {
+  if (!check()) throw notRunning();
   try {
-    if (!check()) throw notRunning();
-    sys.pidfdSendSignal(pidfd, signal);
-  } finally {
-    closeSync(pidfd);
+    process.kill(pid, signal);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ESRCH') throw notRunning();
+    throw e;
   }
 }
 
@@ -51,14 +55,9 @@ export function kill(root: string, id: string, rawSignal: string | undefined, al
       return;
     }
     for (const pid of containerPids(state.pid)) {
-      try { sys.kill(pid, signal); } catch { /* exited meanwhile */ }
+      try { process.kill(pid, signal); } catch { /* exited meanwhile */ }
     }
     return;
   }
-  try {
-    signalInit(state.pid, signal, () => initAlive(state));
-  } catch (e) {
-    if ((e as { code?: string }).code === 'ESRCH') throw notRunning();
-    throw e;
-  }
+  signalInit(state.pid, signal, () => initAlive(state));
 }

@@ -3,7 +3,6 @@
 // directory tree in tests.
 import { effectiveDeviceRules } from '../devices';
 import { deviceFilterInsns, encodeInsns } from './bpf/program';
-import { attachDeviceFilter } from './bpf/syscall';
 import type { Resources } from '../types';
 
 export interface DeviceFilterLoader {
@@ -11,7 +10,11 @@ export interface DeviceFilterLoader {
   attach(dir: string, program: Buffer): void;
 }
 
-export const kernelDeviceLoader: DeviceFilterLoader = { attach: attachDeviceFilter };
+// bpf(2) through koffi is loaded only when a v2 device filter is really attached.
+export const kernelDeviceLoader: DeviceFilterLoader = {
+  attach: (...args: Parameters<typeof import('./bpf/syscall').attachDeviceFilter>) =>
+    (require('./bpf/syscall') as typeof import('./bpf/syscall')).attachDeviceFilter(...args),
+};
 
 /** The encoded program for these resources (spec rules, then runc's default allowed devices). */
 export function deviceProgram(r: Resources): Buffer {
