@@ -110,12 +110,6 @@ export function create(opts: CreateOptions): StoredState {
   let fifoFd = -1;
   let cgroup: CgroupManager | null = null;
   try {
-    cgroup = newCgroup(opts.id, spec.linux?.cgroupsPath, Boolean(opts.systemdCgroup));
-    if (cgroup.enabled) cgroup.create(spec.linux?.resources);
-    else {
-      debug(`no permission to manage cgroups here: ${cgroup.path()} skipped`);
-      cgroup = null;
-    }
     const fifo = store.fifo(opts.id);
     sys.mkfifo(fifo, 0o622);
     // Not subject to the umask: the init may open it as the container's user.
@@ -127,8 +121,6 @@ export function create(opts: CreateOptions): StoredState {
     if (listenFds && n.init.process) n.init.process.env.push(`LISTEN_FDS=${listenFds}`, 'LISTEN_PID=1');
     const notifySocket = setupNotifySocket(n.init, store.dir(opts.id));
     n.init.idmappedMounts = hasIdmap ? (require('./idmap') as typeof import('./idmap')).idmappedMounts(spec, n.init).map((w) => w.index) : [];
-    n.init.cgroupJoin = cgroup !== null;
-    n.init.cgroupPaths = cgroup ? cgroup.paths() : null;
     if (n.init.process && spec.process?.terminal) {
       consoleFd = connectConsole(opts.consoleSocket);
       n.init.console = { socketFd: consoleFd, height: spec.process.consoleSize?.height, width: spec.process.consoleSize?.width };
@@ -154,6 +146,16 @@ export function create(opts: CreateOptions): StoredState {
     for (const fd of [consoleFd, fifoFd]) if (fd >= 0) closeSync(fd);
     consoleFd = fifoFd = -1;
     debug(`init started as pid ${pid}`);
+    // The cgroup is made while the init's Node starts up (it waits for its
+    // config): the two overlap instead of adding up.
+    cgroup = newCgroup(opts.id, spec.linux?.cgroupsPath, Boolean(opts.systemdCgroup));
+    if (cgroup.enabled) cgroup.create(spec.linux?.resources);
+    else {
+      debug(`no permission to manage cgroups here: ${cgroup.path()} skipped`);
+      cgroup = null;
+    }
+    n.init.cgroupJoin = cgroup !== null;
+    n.init.cgroupPaths = cgroup ? cgroup.paths() : null;
     n.init.hookState.pid = pid;
     const ch = new SyncChannel(parent);
     ch.send({ type: 'config', payload: n.init });
