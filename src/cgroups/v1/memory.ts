@@ -1,5 +1,6 @@
 // v1 memory: limit, memsw (OCI swap = memory + swap), soft limit,
 // swappiness, OOM killer; stats from the usage/limit files and memory.stat.
+import { writePair } from './cpu';
 import { CgroupError, exists, hasCode, readKeyValues, readOptional, readU64, writeFile } from '../fs';
 import type { MemoryEntry, MemorySpec, Resources, Stats, V1Controller } from '../types';
 
@@ -37,15 +38,7 @@ function setLimits(dir: string, m: MemorySpec): void {
   const current = readU64(dir, LIMIT);
   const swapFirst = swap === -1 || BigInt(current) < BigInt(swap);
   const [first, second] = swapFirst ? [setSwap, setLimit] : [setLimit, setSwap];
-  try {
-    first();
-  } catch (err) {
-    if (!hasCode(err, 'EINVAL')) throw err;
-    second();
-    first();
-    return;
-  }
-  second();
+  writePair(first, second);
 }
 
 function memoryEntry(dir: string, prefix: string): MemoryEntry {
