@@ -9,6 +9,8 @@ export interface StoredCgroup {
   path: string;
   cgroupsPath?: string;
   systemd: boolean;
+  /** Its directories, one per hierarchy: what delete removes when the cgroup is empty. */
+  dirs?: string[];
   /** The file telling whether the cgroup is frozen, and the text that says it is. */
   freezer?: { file: string; frozen: string };
 }
@@ -23,7 +25,7 @@ export function recordCgroup(m: CgroupManager, cgroupsPath: string | undefined, 
   const freezer = m.version === 1
     ? paths.freezer ? { file: `${paths.freezer}/freezer.state`, frozen: 'FROZEN' } : undefined
     : paths[''] ? { file: `${paths['']}/cgroup.events`, frozen: 'frozen 1' } : undefined;
-  return { path: m.path(), cgroupsPath, systemd, freezer };
+  return { path: m.path(), cgroupsPath, systemd, dirs: [...new Set(Object.values(paths))], freezer };
 }
 
 /** The container's cgroup manager, or null when it has none (not managed). */

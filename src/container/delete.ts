@@ -1,19 +1,19 @@
 // `delete [--force] ID`: removes a stopped container; a created one is
 // killed first (as runc), a running one only with --force. Missing
 // containers are fine with --force, so callers can clean up blindly.
-import { closeSync } from 'node:fs';
+import { closeSync, readlinkSync, rmdirSync } from 'node:fs';
 import { RuntimeError, notExist } from '../errors';
-import { linux as sys } from '../linux/libc';
 import { deriveStatus, initAlive } from '../state/status';
 import { Store, type StoredState } from '../state/store';
 import { containerPids } from './kill';
 import { loadCgroup } from './cgroup';
 import type { CgroupManager } from '../cgroups';
-import { hookState } from './start';
+import { hookState } from './load';
 import { warn } from '../log';
 
 /** SIGKILLs the init and waits, through a pidfd, until it is gone. */
 export function killAndWait(state: StoredState, cgroup: CgroupManager | null): void {
+  const { linux: sys } = require('../linux/libc') as typeof import('../linux/libc');
   let pidfd: number;
   try { pidfd = sys.pidfdOpen(state.pid); } catch { return; }
   try {
@@ -22,7 +22,7 @@ export function killAndWait(state: StoredState, cgroup: CgroupManager | null): v
       // A frozen task cannot die: thaw after signalling (runc does the same).
       cgroup.signalAll(9);
       if (cgroup.isFrozen()) cgroup.thaw();
-    } else {
+    } else if (!ownPidNamespace(state.pid)) {
       for (const pid of containerPids(state.pid)) {
         try { sys.kill(pid, 9); } catch { /* gone */ }
       }
@@ -51,6 +51,17 @@ export function remove(root: string, id: string, force: boolean): void {
   if (status === 'running' || status === 'paused') {
     if (!force) throw new RuntimeError(`cannot delete container ${id} that is not stopped: ${status}`);
   }
+  // The short way, without the cgroup library: a stopped container, or a
+  // created or running one whose own pid namespace dies with its init; its
+  // cgroup is then empty and its directories just go.
+  if (status === 'stopped' || (status !== 'paused' && ownPidNamespace(state.pid))) {
+    if (status !== 'stopped') killAndWait(state, null);
+    if (removeEmptyCgroup(state)) {
+      runPoststop(state);
+      store.remove(id);
+      return;
+    }
+  }
   const cgroup = loadCgroup(state);
   if (status !== 'stopped') killAndWait(state, cgroup);
   if (cgroup) {
@@ -61,9 +72,35 @@ export function remove(root: string, id: string, force: boolean): void {
     }
     cgroup.remove();
   }
-  if (state.hooks?.poststop?.length) {
-    const { runHooksWarnOnly } = require('../hooks') as typeof import('../hooks');
-    runHooksWarnOnly('poststop', state.hooks.poststop, hookState(state, 'stopped'), warn);
-  }
+  runPoststop(state);
   store.remove(id);
+}
+
+function ownPidNamespace(pid: number): boolean {
+  try {
+    return readlinkSync(`/proc/${pid}/ns/pid`) !== readlinkSync('/proc/self/ns/pid');
+  } catch {
+    return false;
+  }
+}
+
+function runPoststop(state: StoredState): void {
+  if (!state.hooks?.poststop?.length) return;
+  const { runHooksWarnOnly } = require('../hooks') as typeof import('../hooks');
+  runHooksWarnOnly('poststop', state.hooks.poststop, hookState(state, 'stopped'), warn);
+}
+
+/** rmdir of every recorded cgroup directory; false when one is busy (or none is recorded). */
+function removeEmptyCgroup(state: StoredState): boolean {
+  const dirs = state.cgroup?.dirs;
+  if (!state.cgroup) return true;
+  if (!dirs) return false;
+  for (const dir of dirs) {
+    try {
+      rmdirSync(dir);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return false;
+    }
+  }
+  return true;
 }

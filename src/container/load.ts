@@ -1,5 +1,6 @@
 // Loading a container for an operation: its stored state and live status.
 import { notExist } from '../errors';
+import type { HookState } from '../hooks';
 import { deriveStatus, type Status } from '../state/status';
 import { Store, type StoredState } from '../state/store';
 
@@ -11,4 +12,9 @@ export function loadContainer(root: string, id: string): Loaded {
   const state = store.read(id);
   if (!state) throw notExist();
   return { store, state, status: deriveStatus(store, state) };
+}
+
+/** The state passed to the hooks the runtime runs. */
+export function hookState(state: StoredState, status: HookState['status']): HookState {
+  return { ociVersion: state.ociVersion, id: state.id, status, ...(status === 'stopped' ? {} : { pid: state.pid }), bundle: state.bundle, annotations: state.annotations ?? {} };
 }

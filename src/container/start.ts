@@ -7,10 +7,9 @@ import { O_CLOEXEC, O_NONBLOCK, O_RDONLY } from '../linux/constants';
 import { linux as sys } from '../linux/libc';
 import { initAlive } from '../state/status';
 import type { StoredState } from '../state/store';
-import type { HookState } from '../hooks';
 import { warn } from '../log';
 import { bindNotifySocket, relayReady } from './notify';
-import { loadContainer } from './load';
+import { hookState, loadContainer } from './load';
 
 export function start(root: string, id: string): void {
   const { store, state, status } = loadContainer(root, id);
@@ -66,8 +65,4 @@ function readUntilExec(fifo: number, pidfd: number): string {
     if (fifoEv & 0x10) return got;
     if (pidEv && !(fifoEv & 0x1)) return got;
   }
-}
-
-export function hookState(state: StoredState, status: HookState['status']): HookState {
-  return { ociVersion: state.ociVersion, id: state.id, status, ...(status === 'stopped' ? {} : { pid: state.pid }), bundle: state.bundle, annotations: state.annotations ?? {} };
 }
