@@ -1,7 +1,8 @@
 // `delete [--force] ID`: removes a stopped container; a created one is
 // killed first (as runc), a running one only with --force. Missing
 // containers are fine with --force, so callers can clean up blindly.
-import { closeSync, readlinkSync, rmdirSync } from 'node:fs';
+import { closeSync, rmdirSync } from 'node:fs';
+import { ownNamespace } from '../linux/proc';
 import { RuntimeError, notExist } from '../errors';
 import { deriveStatus, initAlive } from '../state/status';
 import { Store, type StoredState } from '../state/store';
@@ -22,7 +23,7 @@ export function killAndWait(state: StoredState, cgroup: CgroupManager | null): v
       // A frozen task cannot die: thaw after signalling (runc does the same).
       cgroup.signalAll(9);
       if (cgroup.isFrozen()) cgroup.thaw();
-    } else if (!ownPidNamespace(state.pid)) {
+    } else if (!ownNamespace(state.pid, 'pid')) {
       for (const pid of containerPids(state.pid)) {
         try { sys.kill(pid, 9); } catch { /* gone */ }
       }
@@ -54,7 +55,7 @@ export function remove(root: string, id: string, force: boolean): void {
   // The short way, without the cgroup library: a stopped container, or a
   // created or running one whose own pid namespace dies with its init; its
   // cgroup is then empty and its directories just go.
-  if (status === 'stopped' || (status !== 'paused' && ownPidNamespace(state.pid))) {
+  if (status === 'stopped' || (status !== 'paused' && ownNamespace(state.pid, 'pid'))) {
     if (status !== 'stopped') killAndWait(state, null);
     if (removeEmptyCgroup(state)) {
       runPoststop(state);
@@ -74,14 +75,6 @@ export function remove(root: string, id: string, force: boolean): void {
   }
   runPoststop(state);
   store.remove(id);
-}
-
-function ownPidNamespace(pid: number): boolean {
-  try {
-    return readlinkSync(`/proc/${pid}/ns/pid`) !== readlinkSync('/proc/self/ns/pid');
-  } catch {
-    return false;
-  }
 }
 
 function runPoststop(state: StoredState): void {

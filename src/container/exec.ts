@@ -4,7 +4,8 @@
 // is a member of the container's pid namespace); that init joins the mount
 // namespace itself and execs the process. The CLI returns the process's
 // status, 0 once it started with --detach, and 255 when it failed itself.
-import { closeSync, openSync, readFileSync, readlinkSync, readSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { ownNamespace } from '../linux/proc';
 import { errnoName } from '../linux/errors';
 import { EXEC_FAILED, RuntimeError } from '../errors';
 import type { ExecConfig } from '../init/exec';
@@ -85,10 +86,6 @@ export function execProcessSpec(opts: ExecOptions, base: Process | undefined): P
 // the others (owned by it) needs. pid last: it applies to the fork after.
 const JOINED = ['user', 'ipc', 'uts', 'net', 'cgroup', 'time', 'pid'];
 
-const nsLink = (pid: number | 'self', type: string): string | null => {
-  try { return readlinkSync(`/proc/${pid}/ns/${type}`); } catch { return null; }
-};
-
 /**
  * Starts the exec init inside the container's namespaces; returns its pid.
  * The clone trampoline joins them (a single-threaded child can join a user
@@ -96,7 +93,7 @@ const nsLink = (pid: number | 'self', type: string): string | null => {
  * member of the container's pid namespace, still our child (CLONE_PARENT).
  */
 function cloneInContainer(initPid: number, syncFd: number, preserveFds: number, consoleFd: number): number {
-  const types = JOINED.filter((t) => nsLink(initPid, t) !== null && nsLink(initPid, t) !== nsLink('self', t));
+  const types = JOINED.filter((t) => ownNamespace(initPid, t));
   const fds = types.map((t) => openSync(`/proc/${initPid}/ns/${t}`, C.O_RDONLY | C.O_CLOEXEC));
   const inUserns = types.includes('user');
   const [r, w] = sys.pipe();
@@ -146,7 +143,7 @@ export async function exec(opts: ExecOptions): Promise<number> {
     // Into the container's cgroup while the init only waits for its config.
     loadCgroup(state)?.addProcess(pid);
     const ch = new SyncChannel(parent);
-    const mntNs = nsLink(state.pid, 'mnt') !== nsLink('self', 'mnt') ? `/proc/${state.pid}/ns/mnt` : null;
+    const mntNs = ownNamespace(state.pid, 'mnt') ? `/proc/${state.pid}/ns/mnt` : null;
     const cfg: ExecConfig = {
       mode: 'exec', mntNs, process: proc, preserveFds: opts.preserveFds,
       console: consoleFd >= 0 ? { socketFd: consoleFd, height: spec.consoleSize?.height, width: spec.consoleSize?.width } : null,

@@ -1,24 +1,21 @@
 // `kill [--all] ID [SIGNAL]`: signals the init through a pidfd (no pid-reuse
 // race); with --all, every process of the container.
-import { readdirSync, readlinkSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
+import { nsLink, ownNamespace } from '../linux/proc';
 import { RuntimeError, notRunning } from '../errors';
 import { parseSignal } from '../linux/signals';
 import { initAlive } from '../state/status';
 import { loadContainer } from './load';
 import { loadCgroup } from './cgroup';
 
-function nsOf(pid: number | 'self', ns: string): string | null {
-  try { return readlinkSync(`/proc/${pid}/ns/${ns}`); } catch { return null; }
-}
-
 /** Pids of the container: those in the init's pid namespace, if it has its own. */
 export function containerPids(initPid: number): number[] {
-  const pidns = nsOf(initPid, 'pid');
-  if (!pidns || pidns === nsOf('self', 'pid')) return [initPid];
+  if (!ownNamespace(initPid, 'pid')) return [initPid];
+  const pidns = nsLink(initPid, 'pid');
   const out: number[] = [];
   for (const name of readdirSync('/proc')) {
     if (!/^[0-9]+$/.test(name)) continue;
-    if (nsOf(Number(name), 'pid') === pidns) out.push(Number(name));
+    if (nsLink(Number(name), 'pid') === pidns) out.push(Number(name));
   }
   return out;
 }

@@ -6,7 +6,6 @@ import { RuntimeError } from '../errors';
 import { O_CLOEXEC, O_NONBLOCK, O_RDONLY } from '../linux/constants';
 import { linux as sys } from '../linux/libc';
 import { initAlive } from '../state/status';
-import type { StoredState } from '../state/store';
 import { warn } from '../log';
 import { bindNotifySocket, relayReady } from './notify';
 import { hookState, loadContainer } from './load';

@@ -1,13 +1,14 @@
 // Builds the container's root filesystem inside the init's mount namespace,
 // in runc's order: propagation, the rootfs bind, config mounts in order,
 // /dev, pivot_root, then the read-only and masked paths.
-import { chmodSync, closeSync, copyFileSync, existsSync, lchownSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync } from 'node:fs';
+import { chmodSync, closeSync, copyFileSync, existsSync, lchownSync, lstatSync, mkdirSync, openSync, readdirSync, readlinkSync, statSync, symlinkSync } from 'node:fs';
 import * as C from '../linux/constants';
 import { SyscallError } from '../linux/errors';
 import type { Syscalls } from '../linux/syscalls';
 import type { Device } from '../spec/types';
 import type { InitConfig, InitMount } from './config';
 import { ensureInRoot, fdPath, openInRoot } from './paths';
+import { mountHolding, mountinfo, type MountInfo } from '../linux/proc';
 
 function rethrowAs(err: unknown, call: string, arg: string): never {
   if (err instanceof SyscallError) throw new SyscallError(call, arg, err.errno);
@@ -25,14 +26,11 @@ function isDirectory(path: string): boolean {
 }
 
 /** The host's cgroup v1 hierarchies (mount options naming their controllers). */
-function cgroupV1Hierarchies(): { name: string; options: string }[] {
+function cgroupV1Hierarchies(mounts: MountInfo[]): { name: string; options: string }[] {
   const out: { name: string; options: string }[] = [];
-  for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
-    const sep = line.indexOf(' - ');
-    if (sep < 0) continue;
-    const [fstype, , superOpts] = line.slice(sep + 3).split(' ');
-    if (fstype !== 'cgroup') continue;
-    const opts = superOpts.split(',').filter((o) => o !== 'rw' && o !== 'ro' && !o.startsWith('release_agent') && o !== 'clone_children');
+  for (const m of mounts) {
+    if (m.fstype !== 'cgroup') continue;
+    const opts = m.superOptions.filter((o) => o !== 'rw' && o !== 'ro' && !o.startsWith('release_agent') && o !== 'clone_children');
     const name = opts.find((o) => o.startsWith('name='))?.slice(5) ?? opts.join(',');
     if (!out.some((h) => h.name === name)) out.push({ name, options: opts.join(',') });
   }
@@ -78,17 +76,15 @@ function mountCgroup(sys: Syscalls, rootFd: number, m: InitMount, cfg: InitConfi
       rethrowAs(e, 'mount', `${hostDir ? `bind ${hostDir}` : `${fstype}${options ? ` (${options})` : ''}`} on ${dest}`);
     }
   };
-  const unifiedOnly = (() => {
-    try { return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').every((l) => !l.includes(' - cgroup ')); } catch { return false; }
-  })();
-  if (unifiedOnly) {
+  const mounts = mountinfo();
+  if (!mounts.some((mi) => mi.fstype === 'cgroup')) {
     mountAt(m.destination, 'cgroup2', null, own?.['']);
     return;
   }
   withTarget(sys, rootFd, m.destination, (fd) => {
     try { sys.mount('tmpfs', fdPath(fd), 'tmpfs', flags & ~C.MS_RDONLY, 'mode=755'); } catch (e) { rethrowAs(e, 'mount', `tmpfs on ${m.destination}`); }
   });
-  for (const h of cgroupV1Hierarchies()) {
+  for (const h of cgroupV1Hierarchies(mounts)) {
     const key = h.options.split(',').find((o) => o.startsWith('name=')) ?? h.name.split(',')[0];
     mountAt(`${m.destination}/${h.name}`, 'cgroup', h.options, own?.[key]);
     // cpu,cpuacct co-mounted: the usual per-controller links.
@@ -274,19 +270,6 @@ function moveRoot(sys: Syscalls, rootfs: string): void {
   process.chdir('/');
 }
 
-/** Mount point of the mount holding `path`, and whether it is shared. */
-function mountOf(path: string): { mountPoint: string; shared: boolean } {
-  let best = { mountPoint: '/', shared: false };
-  for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
-    const f = line.split(' ');
-    if (f.length < 7) continue;
-    const mp = f[4].replace(/\\040/g, ' ');
-    if ((path === mp || path.startsWith(mp === '/' ? '/' : mp + '/')) && mp.length >= best.mountPoint.length) {
-      best = { mountPoint: mp, shared: line.split(' - ')[0].includes(' shared:') };
-    }
-  }
-  return best;
-}
 
 /** Everything up to and including the switch into the rootfs. */
 export interface RootfsSteps {
@@ -306,8 +289,8 @@ export function prepareRootfs(sys: Syscalls, cfg: InitConfig, steps: RootfsSteps
   const requested = cfg.rootfsPropagation & C.MS_PROPAGATION;
   sys.mount(null, '/', null, C.MS_REC | (requested === C.MS_PRIVATE ? C.MS_PRIVATE : C.MS_SLAVE), null);
   // pivot_root refuses a new root whose parent mount is shared.
-  const parent = mountOf(cfg.rootfs);
-  if (parent.shared) sys.mount(null, parent.mountPoint, null, C.MS_PRIVATE, null);
+  const parent = mountHolding(cfg.rootfs);
+  if (parent?.optional.some((o) => o.startsWith('shared:'))) sys.mount(null, parent.mountPoint, null, C.MS_PRIVATE, null);
   try {
     sys.mount(cfg.rootfs, cfg.rootfs, null, C.MS_BIND | C.MS_REC, null);
   } catch (e) {
@@ -368,17 +351,6 @@ function pathExists(p: string): boolean {
 
 /** nosuid/nodev/noexec of the mount holding p, which a bind remount must keep. */
 function mountFlagsOf(p: string): number {
-  let best = '';
-  let flags = 0;
-  for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
-    const f = line.split(' ');
-    if (f.length < 6) continue;
-    const mp = f[4].replace(/\\040/g, ' ');
-    if ((p === mp || p.startsWith(mp.endsWith('/') ? mp : mp + '/')) && mp.length >= best.length) {
-      best = mp;
-      const o = f[5].split(',');
-      flags = (o.includes('nosuid') ? C.MS_NOSUID : 0) | (o.includes('nodev') ? C.MS_NODEV : 0) | (o.includes('noexec') ? C.MS_NOEXEC : 0);
-    }
-  }
-  return flags;
+  const o = mountHolding(p)?.options ?? [];
+  return (o.includes('nosuid') ? C.MS_NOSUID : 0) | (o.includes('nodev') ? C.MS_NODEV : 0) | (o.includes('noexec') ? C.MS_NOEXEC : 0);
 }

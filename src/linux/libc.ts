@@ -108,6 +108,19 @@ function msghdr(data: Buffer, control: Buffer): { msg: Buffer; iov: Buffer } {
   return { msg, iov };
 }
 
+/** A close-on-exec AF_UNIX socket bound or connected to path; closed again if that fails. */
+function unixSocket(type: number, op: 'bind' | 'connect', path: string): number {
+  const fd = f.socket(C.AF_UNIX, type | C.SOCK_CLOEXEC, 0);
+  if (fd < 0) fail('socket', `AF_UNIX ${type === C.SOCK_DGRAM ? 'SOCK_DGRAM' : 'SOCK_STREAM'}`);
+  const addr = sockaddrUn(path);
+  if (f[op](fd, addr, addr.length) !== 0) {
+    const errno = koffi.errno();
+    f.close(fd);
+    throw new SyscallError(op, path, errno);
+  }
+  return fd;
+}
+
 function makedev(major: number, minor: number): bigint {
   const ma = BigInt(major);
   const mi = BigInt(minor);
@@ -248,17 +261,7 @@ export const linux: Syscalls = {
     if (Number(f.sysMoveMount(429, mountFd, '', targetFd, '', MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH)) !== 0) fail('move_mount', what);
   },
   personality(persona) { if (f.personality(persona) < 0) fail('personality', '0x' + persona.toString(16)); },
-  unixDgramBind(path) {
-    const fd = f.socket(C.AF_UNIX, C.SOCK_DGRAM | C.SOCK_CLOEXEC, 0);
-    if (fd < 0) fail('socket', 'AF_UNIX SOCK_DGRAM');
-    const addr = sockaddrUn(path);
-    if (f.bind(fd, addr, addr.length) !== 0) {
-      const errno = koffi.errno();
-      f.close(fd);
-      throw new SyscallError('bind', path, errno);
-    }
-    return fd;
-  },
+  unixDgramBind(path) { return unixSocket(C.SOCK_DGRAM, 'bind', path); },
   recvDatagram(fd) {
     const buf = Buffer.alloc(4096);
     const n = Number(f.recv(fd, buf, buf.length, C.MSG_DONTWAIT));
@@ -268,17 +271,7 @@ export const linux: Syscalls = {
     }
     return buf.subarray(0, n);
   },
-  unixConnect(path) {
-    const fd = f.socket(C.AF_UNIX, C.SOCK_STREAM | C.SOCK_CLOEXEC, 0);
-    if (fd < 0) fail('socket', 'AF_UNIX SOCK_STREAM');
-    const addr = sockaddrUn(path);
-    if (f.connect(fd, addr, addr.length) !== 0) {
-      const errno = koffi.errno();
-      f.close(fd);
-      throw new SyscallError('connect', path, errno);
-    }
-    return fd;
-  },
+  unixConnect(path) { return unixSocket(C.SOCK_STREAM, 'connect', path); },
   sendFd(sock, fd, name) {
     const data = Buffer.from(name);
     // CMSG_SPACE(sizeof(int)) = 24: cmsg_len, cmsg_level, cmsg_type, the fd.

@@ -2,6 +2,7 @@
 // scripts/build-validators.js), then the checks a schema cannot express.
 // Every problem becomes one line naming the JSON pointer and the rule.
 import { readlinkSync, statSync } from 'node:fs';
+import { nsLink } from '../linux/proc';
 import { isAbsolute, resolve } from 'node:path';
 import type { Spec } from './types';
 import { CAPABILITIES } from './capabilities';
@@ -42,9 +43,7 @@ export function schemaProblems(spec: unknown): string[] {
 const IPC_SYSCTLS = new Set(['kernel.msgmax', 'kernel.msgmnb', 'kernel.msgmni', 'kernel.sem', 'kernel.shmall', 'kernel.shmmax',
   'kernel.shmmni', 'kernel.shm_rmid_forced']);
 
-function hostNs(type: string): string | null {
-  try { return readlinkSync(`/proc/self/ns/${type}`); } catch { return null; }
-}
+const hostNs = (type: string): string | null => nsLink('self', type);
 
 /**
  * A sysctl is allowed only when the container owns the namespace the key
