@@ -8,7 +8,7 @@ import { waitForChild } from './wait';
 export async function run(opts: CreateOptions & { detach?: boolean; keep?: boolean }): Promise<number> {
   const state = create(opts);
   try {
-    start(opts.root, opts.id);
+    await start(opts.root, opts.id);
   } catch (e) {
     remove(opts.root, opts.id, true);
     throw e;

@@ -1,43 +1,43 @@
-// `start`: releases the init blocked on the exec fifo. The fifo is opened
-// non-blocking and polled together with a pidfd of the init, so an init that
-// dies meanwhile cannot leave `start` hanging.
-import { closeSync, openSync, readSync, unlinkSync } from 'node:fs';
+// `start`: releases the init blocked on the exec fifo, then reads the fifo
+// to its end: '0' and end-of-file mean the init exec'd the process; any
+// other text is the reason it could not.
+import { closeSync, openSync, unlinkSync } from 'node:fs';
 import { RuntimeError } from '../errors';
 import { O_CLOEXEC, O_NONBLOCK, O_RDONLY } from '../linux/constants';
-import { linux as sys } from '../linux/libc';
 import { initAlive } from '../state/status';
+import type { StoredState } from '../state/store';
 import { warn } from '../log';
-import { bindNotifySocket, relayReady } from './notify';
 import { hookState, loadContainer } from './load';
 
-export function start(root: string, id: string): void {
+export async function start(root: string, id: string): Promise<void> {
   const { store, state, status } = loadContainer(root, id);
   if (status === 'stopped') throw new RuntimeError('cannot start a container that has stopped');
   if (status !== 'created') throw new RuntimeError('cannot start an already running container');
   if (!state.hasProcess) throw new RuntimeError('config.json: /process: must be set to start the container (it is optional only at create)');
   const fifoPath = store.fifo(id);
-  const pidfd = sys.pidfdOpen(state.pid);
+  // Only a container with NOTIFY_SOCKET needs the syscall layer: its pidfd
+  // (opened before the release, so the pid cannot be reused meanwhile) ends
+  // the wait for READY=1 if the process exits first.
+  const notify = state.notifySocket ? await import('./notify') : null;
+  const { linux: sys } = notify ? await import('../linux/libc') : { linux: null };
+  const pidfd = sys ? sys.pidfdOpen(state.pid) : -1;
   try {
     if (!initAlive(state)) throw new RuntimeError('cannot start a container that has stopped');
-    const notify = state.notifySocket ? bindNotifySocket(store.dir(id)) : -1;
-    const fifo = openSync(fifoPath, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    let received = '';
+    const sock = notify ? notify.bindNotifySocket(store.dir(id)) : -1;
+    let received: string;
     try {
-      received = readUntilExec(fifo, pidfd);
+      received = await readUntilExec(openSync(fifoPath, O_RDONLY | O_NONBLOCK | O_CLOEXEC), state);
     } finally {
-      closeSync(fifo);
       unlinkSync(fifoPath);
     }
-    // '0' then end of file: the init exec'd the process. Anything else is
-    // the reason it could not.
     if (received !== '0') {
-      if (notify >= 0) closeSync(notify);
+      if (sock >= 0) closeSync(sock);
       if (received === '') throw new RuntimeError('cannot start a container that has stopped');
       throw new RuntimeError(received.slice(1) || 'container process exited before it started');
     }
-    if (notify >= 0) relayReady(notify, pidfd, state.pid, state.notifySocket!);
+    if (notify) notify.relayReady(sock, pidfd, state.pid, state.notifySocket!);
   } finally {
-    closeSync(pidfd);
+    if (pidfd >= 0) closeSync(pidfd);
   }
   if (state.hooks?.poststart?.length) {
     const { runHooksWarnOnly } = require('../hooks') as typeof import('../hooks');
@@ -45,23 +45,31 @@ export function start(root: string, id: string): void {
   }
 }
 
-/** Reads the exec fifo until its writer is gone; stops early if the init dies unheard. */
-function readUntilExec(fifo: number, pidfd: number): string {
-  const buf = Buffer.alloc(4096);
-  let got = '';
-  for (;;) {
-    const [fifoEv, pidEv] = sys.poll([fifo, pidfd], -1);
-    if (fifoEv & 0x1) {
-      let n = 0;
-      try { n = readSync(fifo, buf, 0, buf.length, null); } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'EAGAIN') continue;
-        throw e;
-      }
-      if (n > 0) { got += buf.subarray(0, n).toString(); continue; }
-      return got;
-    }
-    // POLLHUP: every writer is gone (exec'd or exited).
-    if (fifoEv & 0x10) return got;
-    if (pidEv && !(fifoEv & 0x1)) return got;
-  }
+/**
+ * Reads the fifo on the event loop (epoll): it reports the init's writes,
+ * then the hang-up when the init's end closes on its execve or exit. The
+ * kernel reports no hang-up on a fifo no writer has opened yet, so an init
+ * that dies before it opens its end would leave us waiting: a pidfd would
+ * say so at once, but it needs koffi, whose loading is most of what `start`
+ * costs. The init was alive a moment ago and blocked in that open, which our
+ * open releases; it can miss it only if it is killed in between, and a
+ * liveness check every 100 ms covers that.
+ */
+function readUntilExec(fd: number, state: StoredState): Promise<string> {
+  const { Socket } = require('node:net') as typeof import('node:net');
+  return new Promise((resolve, reject) => {
+    const fifo = new Socket({ fd, readable: true, writable: false });
+    let got = '';
+    const done = (err?: Error) => {
+      clearInterval(watch);
+      fifo.destroy();
+      if (err) reject(err);
+      else resolve(got);
+    };
+    const watch = setInterval(() => { if (!initAlive(state)) done(); }, 100);
+    fifo.setEncoding('utf8');
+    fifo.on('data', (chunk: string) => { got += chunk; });
+    fifo.on('end', () => done());
+    fifo.on('error', done);
+  });
 }
