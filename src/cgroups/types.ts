@@ -20,8 +20,8 @@ export interface CgroupManager {
   readonly version: 1 | 2;
   /** Creates the cgroup (all hierarchies) and writes the resources. */
   create(resources: LinuxResources | undefined): void;
-  /** Moves a process (whole thread group) into the cgroup, every hierarchy. */
-  addProcess(pid: number): void;
+  /** Moves a process (whole thread group) into the cgroup: every hierarchy, or those named in `only` ("" is cgroup2). */
+  addProcess(pid: number, only?: readonly string[]): void;
   /** Freezes / thaws, returning once the kernel reports FROZEN / THAWED. */
   freeze(): void;
   thaw(): void;

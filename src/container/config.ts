@@ -12,7 +12,8 @@ import type { Spec } from '../spec/types';
 import { schemaProblems, semanticProblems } from '../spec/validate';
 import { SPEC_VERSION } from '../version';
 
-export function loadSpec(bundle: string): Spec {
+/** config.json parsed, not yet validated. */
+export function readSpec(bundle: string): unknown {
   const path = join(bundle, 'config.json');
   let raw: string;
   try {
@@ -21,16 +22,22 @@ export function loadSpec(bundle: string): Spec {
     const code = (e as NodeJS.ErrnoException).code;
     throw new RuntimeError(`config.json: open ${path}: ${code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied' : String(code)}`);
   }
-  let spec: unknown;
   try {
-    spec = JSON.parse(raw);
+    return JSON.parse(raw);
   } catch (e) {
     throw new RuntimeError(`config.json: invalid JSON: ${(e as Error).message}`);
   }
+}
+
+export function validateSpec(spec: unknown, bundle: string): Spec {
   const problems = schemaProblems(spec);
   if (!problems.length) problems.push(...semanticProblems(spec as Spec, bundle));
   if (problems.length) throw new RuntimeError(problems.map((p) => `config.json: ${p}`).join('\n'));
   return spec as Spec;
+}
+
+export function loadSpec(bundle: string): Spec {
+  return validateSpec(readSpec(bundle), bundle);
 }
 
 export function normalizeProcess(p: Spec['process']): InitProcess | null {
@@ -123,26 +130,56 @@ export interface Normalized {
   rootfs: string;
 }
 
-export function normalize(spec: Spec, bundle: string, fifoFd: number, opts: { id: string; noPivot: boolean; preserveFds: number }): Normalized {
-  let rootfs = resolve(bundle, spec.root!.path);
-  try { rootfs = realpathSync(rootfs); } catch { /* validated already */ }
-  let cloneFlags = 0;
-  let joinPid: string | null = null;
-  const join: InitConfig['join'] = [];
-  let newTime = false;
-  let newCgroupNs = false;
-  for (const ns of spec.linux?.namespaces ?? []) {
+interface NamespacePlan {
+  cloneFlags: number;
+  joinPid: string | null;
+  join: InitConfig['join'];
+  newTime: boolean;
+  newCgroupNs: boolean;
+}
+
+function namespacePlan(namespaces: { type: string; path?: string }[]): NamespacePlan {
+  const plan: NamespacePlan = { cloneFlags: 0, joinPid: null, join: [], newTime: false, newCgroupNs: false };
+  for (const ns of namespaces) {
     const info = NAMESPACES[ns.type as NamespaceType];
     // A new time namespace is unshared by the init, which first writes its
     // offsets; its final execve enters it.
-    if (ns.type === 'time' && ns.path === undefined) newTime = true;
+    if (ns.type === 'time' && ns.path === undefined) plan.newTime = true;
     // A new cgroup namespace must be rooted at the container's cgroup: the
     // init unshares it once the runtime has moved it there.
-    else if (ns.type === 'cgroup' && ns.path === undefined) newCgroupNs = true;
-    else if (ns.path === undefined) cloneFlags |= info.flag;
-    else if (ns.type === 'pid') joinPid = ns.path;
-    else join.push({ type: ns.type, flag: info.flag, path: ns.path });
+    else if (ns.type === 'cgroup' && ns.path === undefined) plan.newCgroupNs = true;
+    else if (ns.path === undefined) plan.cloneFlags |= info.flag;
+    else if (ns.type === 'pid') plan.joinPid = ns.path;
+    else plan.join.push({ type: ns.type, flag: info.flag, path: ns.path });
   }
+  return plan;
+}
+
+/**
+ * The clone flags for an init started before its config is validated, so
+ * that its Node start-up overlaps the validation and the cgroup set-up; the
+ * init only waits for its config meanwhile, and is killed if validation
+ * fails. Only for a config whose namespaces are all new and not a user
+ * namespace (its maps come from the validated config), without a terminal
+ * (the console socket is connected after validation, which keeps runc's
+ * order of errors). null: validate first.
+ */
+export function earlyCloneFlags(raw: unknown): number | null {
+  const spec = raw as { process?: { terminal?: unknown }; linux?: { namespaces?: unknown } } | null;
+  if (typeof spec !== 'object' || spec === null || spec.process?.terminal === true) return null;
+  const namespaces = spec.linux?.namespaces;
+  if (!Array.isArray(namespaces)) return null;
+  for (const ns of namespaces) {
+    if (typeof ns !== 'object' || ns === null || 'path' in ns || typeof ns.type !== 'string') return null;
+    if (ns.type === 'user' || !Object.prototype.hasOwnProperty.call(NAMESPACES, ns.type)) return null;
+  }
+  return namespacePlan(namespaces as { type: string }[]).cloneFlags;
+}
+
+export function normalize(spec: Spec, bundle: string, fifoFd: number, opts: { id: string; noPivot: boolean; preserveFds: number }): Normalized {
+  let rootfs = resolve(bundle, spec.root!.path);
+  try { rootfs = realpathSync(rootfs); } catch { /* validated already */ }
+  const { cloneFlags, joinPid, join, newTime, newCgroupNs } = namespacePlan(spec.linux?.namespaces ?? []);
   const init: InitConfig = {
     rootfs,
     readonly: Boolean(spec.root!.readonly),
@@ -161,6 +198,7 @@ export function normalize(spec: Spec, bundle: string, fifoFd: number, opts: { id
     preserveFds: opts.preserveFds,
     console: null,
     cgroupJoin: false,
+    cgroupThreadJoin: [],
     idmappedMounts: [],
     cgroupPaths: null,
     newCgroupNs,

@@ -2,8 +2,7 @@
 // directory and exec fifo, starts the init in its namespaces, feeds it the
 // normalized config over the sync channel and returns once it is ready, or
 // removes every trace of the container when anything fails.
-import { spawnSync } from 'node:child_process';
-import { chmodSync, closeSync, openSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { O_CLOEXEC, O_PATH } from '../linux/constants';
 import { dirname, join, resolve } from 'node:path';
@@ -13,7 +12,7 @@ import { debug, warn } from '../log';
 import { processStartTime } from '../state/status';
 import { Store, type StoredState } from '../state/store';
 import { SyncChannel, type InitMessage } from '../sync';
-import { loadSpec, normalize } from './config';
+import { earlyCloneFlags, normalize, readSpec, validateSpec, type Normalized } from './config';
 import { spawnInit } from './spawn';
 import { setupNotifySocket } from './notify';
 import { newCgroup, recordCgroup } from './cgroup';
@@ -63,6 +62,7 @@ export function writeIdMaps(pid: number, maps: { uidMap: string; gidMap: string 
   };
   const helper = (tool: string, map: string) => {
     const args = [String(pid), ...map.trim().split(/\s+/)];
+    const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
     const r = spawnSync(tool, args, { encoding: 'utf8' });
     if (r.error || r.status !== 0) {
       const user = userInfo().username;
@@ -95,14 +95,59 @@ function socketActivationFds(): number {
   return n;
 }
 
+/**
+ * Who moves the init into which hierarchy of its cgroup. Moving a process
+ * takes a global lock whose first writer waits for an RCU grace period
+ * (10-20 ms measured here), on the init's critical path. Two ways around it:
+ * - v1: the init moves its own main thread by writing 0 to `tasks`, which
+ *   the kernel (6.x) does without that lock. Its other threads, Node's, stay
+ *   behind and die at its execve; only the main thread counts against the
+ *   container's pids.max, and memory is charged to the main thread's cgroup.
+ *   Not in a user namespace (the init cannot write the host's cgroupfs) nor
+ *   in a joined mount namespace (its paths are not ours).
+ * - the cgroup2 tree of a hybrid host, when it limits neither memory nor
+ *   pids: the runtime moves the init there now, while its Node starts up.
+ * Returns the hierarchies left for the runtime to move the init into when
+ * it asks, just before its cgroup mounts: a Node start-up would fail
+ * under a small pids.max, and be charged to the container's memory.
+ */
+function placeInit(cgroup: CgroupManager, n: Normalized, pid: number): string[] {
+  const paths = cgroup.paths();
+  let rest = Object.keys(paths);
+  if (cgroup.version === 1 && !n.userns && !n.init.join.some((j) => j.type === 'mount')) {
+    n.init.cgroupThreadJoin = rest.filter((h) => h !== '').map((h) => paths[h]);
+    rest = rest.filter((h) => h === '');
+  }
+  if (cgroup.version === 1 && rest.length === 1 && rest[0] === '' && !limitsStartup(paths[''])) {
+    cgroup.addProcess(pid, ['']);
+    rest = [];
+  }
+  return rest;
+}
+
+/** Whether a cgroup2 directory has the controllers that would break or be charged for a Node start-up. */
+function limitsStartup(dir: string): boolean {
+  try {
+    return /\b(memory|pids)\b/.test(readFileSync(join(dir, 'cgroup.controllers'), 'utf8'));
+  } catch {
+    return true;
+  }
+}
+
 export function create(opts: CreateOptions): StoredState {
   const store = new Store(opts.root);
   store.dir(opts.id); // validates the id before anything else
   const bundle = resolve(opts.bundle ?? '.');
-  const spec = loadSpec(bundle);
-  const hasIdmap = Boolean(spec.mounts?.some((m) => m.options?.some((o) => o === 'idmap' || o === 'ridmap')));
-  if (spec.linux?.seccomp) warn('config.json: linux.seccomp is not applied by this version of tsrun; running without a seccomp filter');
-  store.create(opts.id);
+  const raw = readSpec(bundle);
+  const earlyFlags = earlyCloneFlags(raw);
+  let spec = earlyFlags === null ? validateSpec(raw, bundle) : null;
+  try {
+    store.create(opts.id);
+  } catch (e) {
+    // runc reports a bad config before a taken id.
+    if (!spec) validateSpec(raw, bundle);
+    throw e;
+  }
   let pid = 0;
   let child = -1;
   let parent = -1;
@@ -117,16 +162,27 @@ export function create(opts: CreateOptions): StoredState {
     fifoFd = openSync(fifo, O_PATH | O_CLOEXEC);
     const listenFds = socketActivationFds();
     const preserveFds = listenFds + (opts.preserveFds ?? 0);
+    if (earlyFlags !== null) {
+      [parent, child] = sys.socketpair();
+      pid = spawnInit(child, earlyFlags, null, preserveFds, [fifoFd]);
+      spec = validateSpec(raw, bundle);
+    }
+    if (!spec) throw new Error('unreachable: config not validated');
+    if (spec.linux?.seccomp) warn('config.json: linux.seccomp is not applied by this version of tsrun; running without a seccomp filter');
     const n = normalize(spec, bundle, fifoFd, { id: opts.id, noPivot: Boolean(opts.noPivot), preserveFds });
+    if (earlyFlags !== null && n.cloneFlags !== earlyFlags) throw new Error(`internal error: clone flags ${earlyFlags} before validation, ${n.cloneFlags} after`);
     if (listenFds && n.init.process) n.init.process.env.push(`LISTEN_FDS=${listenFds}`, 'LISTEN_PID=1');
     const notifySocket = setupNotifySocket(n.init, store.dir(opts.id));
+    const hasIdmap = Boolean(spec.mounts?.some((m) => m.options?.some((o) => o === 'idmap' || o === 'ridmap')));
     n.init.idmappedMounts = hasIdmap ? (require('./idmap') as typeof import('./idmap')).idmappedMounts(spec, n.init).map((w) => w.index) : [];
     if (n.init.process && spec.process?.terminal) {
       consoleFd = connectConsole(opts.consoleSocket);
       n.init.console = { socketFd: consoleFd, height: spec.process.consoleSize?.height, width: spec.process.consoleSize?.width };
     }
-    [parent, child] = sys.socketpair();
-    if (n.userns) {
+    if (earlyFlags !== null) {
+      // Started above.
+    } else if (n.userns) {
+      [parent, child] = sys.socketpair();
       // The init waits in the trampoline until its maps are written: only
       // then does it exec as root of its user namespace, with capabilities.
       const [waitR, waitW] = sys.pipe();
@@ -139,6 +195,7 @@ export function create(opts: CreateOptions): StoredState {
         closeSync(waitW);
       }
     } else {
+      [parent, child] = sys.socketpair();
       pid = spawnInit(child, n.cloneFlags, n.joinPid, preserveFds, [consoleFd, fifoFd]);
     }
     closeSync(child);
@@ -154,7 +211,8 @@ export function create(opts: CreateOptions): StoredState {
       debug(`no permission to manage cgroups here: ${cgroup.path()} skipped`);
       cgroup = null;
     }
-    n.init.cgroupJoin = cgroup !== null;
+    const byRuntime = cgroup ? placeInit(cgroup, n, pid) : [];
+    n.init.cgroupJoin = byRuntime.length > 0;
     n.init.cgroupPaths = cgroup ? cgroup.paths() : null;
     n.init.hookState.pid = pid;
     const ch = new SyncChannel(parent);
@@ -173,7 +231,7 @@ export function create(opts: CreateOptions): StoredState {
         continue;
       }
       if (msg.type === 'cgroup') {
-        cgroup?.addProcess(pid);
+        cgroup?.addProcess(pid, byRuntime);
         ch.send({ type: 'cgroup-done' });
         continue;
       }

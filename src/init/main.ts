@@ -51,12 +51,21 @@ let hooksModule: typeof import('../hooks') | undefined;
 const hooks = (): typeof import('../hooks') => (hooksModule ??= require('../hooks') as typeof import('../hooks'));
 
 /**
- * The runtime moves us into the container's cgroup as late as it can: the
- * memory Node touched so far stays charged where it was, and no thread or
- * process is created after, so tight limits (pids.max 1, a few MiB of
- * memory) still let the container start. The cgroup namespace follows.
+ * We enter the container's cgroup as late as we can: the memory Node
+ * touched so far stays charged where it was, and no thread or process is
+ * created after, so tight limits (pids.max 1, a few MiB of memory) still
+ * let the container start. v1 hierarchies we enter ourselves, main thread
+ * only (see placeInit in container/create.ts); the runtime moves us into the
+ * rest. The cgroup namespace follows.
  */
 function joinCgroup(ch: SyncChannel, cfg: InitConfig): void {
+  for (const dir of cfg.cgroupThreadJoin) {
+    try {
+      writeFileSync(`${dir}/tasks`, '0');
+    } catch (e) {
+      throw new Error(`join cgroup ${dir}: write tasks: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+  }
   if (cfg.cgroupJoin) {
     ch.send({ type: 'cgroup' });
     const reply = ch.recv<RuntimeMessage>();

@@ -114,9 +114,9 @@ export class V1Manager implements CgroupManager {
     }
   }
 
-  addProcess(pid: number): void {
+  addProcess(pid: number, only?: readonly string[]): void {
     if (!this.enabled) return;
-    for (const dir of Object.values(this.dirs)) writeProc(dir, pid);
+    for (const [hierarchy, dir] of Object.entries(this.dirs)) if (!only || only.includes(hierarchy)) writeProc(dir, pid);
   }
 
   private freezerDir(): string {

@@ -103,8 +103,8 @@ export class V2Manager implements CgroupManager {
     applyUnified(this.dir, r.unified, available);
   }
 
-  addProcess(pid: number): void {
-    if (this.enabled) writeProc(this.dir, pid);
+  addProcess(pid: number, only?: readonly string[]): void {
+    if (this.enabled && (!only || only.includes(''))) writeProc(this.dir, pid);
   }
 
   freeze(): void {

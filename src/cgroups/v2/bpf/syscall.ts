@@ -3,7 +3,7 @@
 // attached before (found with BPF_PROG_QUERY and recognised by name). union
 // bpf_attr is laid out by hand in a zeroed Buffer.
 import * as fs from 'node:fs';
-import koffi from 'koffi';
+import koffi from '../../../linux/koffi';
 import { libc } from '../../../linux/libc';
 import { errnoDescription, errnoName } from '../../../linux/errors';
 import { CgroupError } from '../../fs';
