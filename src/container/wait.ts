@@ -1,7 +1,7 @@
 // Waiting for a child (the container process of `run`, the process of
 // `exec`) without blocking the event loop: a pidfd watched by libuv through
 // koffi, so the signal handlers that forward signals keep running.
-import koffi from 'koffi';
+import koffi from '../linux/koffi';
 import { closeSync } from 'node:fs';
 import { linux as sys } from '../linux/libc';
 

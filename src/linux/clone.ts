@@ -9,7 +9,7 @@
 // parameter block and the strings it points to live in Buffers kept alive
 // until the child has exec'd (CLONE_VFORK) or, without CLONE_VM, in the
 // child's own copy of our memory. x86_64 only, hence the guard.
-import koffi from 'koffi';
+import koffi from './koffi';
 import { libc, cStringArray } from './libc';
 import { CLONE_VFORK, CLONE_VM, SIGCHLD } from './constants';
 import { SyscallError } from './errors';

@@ -1,7 +1,7 @@
-// The real Syscalls, over glibc through koffi. The only module (with
-// clone.ts) that loads koffi; callers get errors as SyscallError with the
-// call, its key argument and the errno name.
-import koffi from 'koffi';
+// The real Syscalls, over glibc through koffi (loaded by ./koffi.ts);
+// callers get errors as SyscallError with the call, its key argument and
+// the errno name.
+import koffi from './koffi';
 import * as C from './constants';
 import { SyscallError } from './errors';
 import type { Syscalls } from './syscalls';

@@ -101,7 +101,7 @@
 //       mov $231, %eax          # SYS_exit_group
 //       syscall
 //       hlt
-import koffi from 'koffi';
+import koffi from './koffi';
 import { libc } from './libc';
 
 const CODE = Buffer.from([
