@@ -8,7 +8,8 @@ import { readSync, writeSync } from 'node:fs';
 export type RuntimeMessage =
   | { type: 'config'; payload: unknown }
   | { type: 'hooks-done' }
-  | { type: 'cgroup-done' }
+  /** The container's cgroup directories per hierarchy (null: none), and the v1 ones the init enters itself. */
+  | { type: 'cgroup-done'; paths: Record<string, string> | null; threadJoin: string[] }
   | { type: 'abort'; msg: string };
 
 export type InitMessage =

@@ -197,8 +197,6 @@ export function normalize(spec: Spec, bundle: string, fifoFd: number, opts: { id
     fifoFd,
     preserveFds: opts.preserveFds,
     console: null,
-    cgroupJoin: false,
-    cgroupThreadJoin: [],
     idmappedMounts: [],
     cgroupPaths: null,
     newCgroupNs,

@@ -106,23 +106,24 @@ function socketActivationFds(): number {
  *   Not in a user namespace (the init cannot write the host's cgroupfs) nor
  *   in a joined mount namespace (its paths are not ours).
  * - the cgroup2 tree of a hybrid host, when it limits neither memory nor
- *   pids: the runtime moves the init there now, while its Node starts up.
- * Returns the hierarchies left for the runtime to move the init into when
- * it asks, just before its cgroup mounts: a Node start-up would fail
- * under a small pids.max, and be charged to the container's memory.
+ *   pids: the runtime moves the init there now, while the init works.
+ * The rest the runtime moves the init into when it asks, just before its
+ * cgroup mounts: a Node start-up would fail under a small pids.max, and be
+ * charged to the container's memory.
  */
-function placeInit(cgroup: CgroupManager, n: Normalized, pid: number): string[] {
+function placeInit(cgroup: CgroupManager, n: Normalized, pid: number): { threadJoin: string[]; onRequest: string[] } {
   const paths = cgroup.paths();
   let rest = Object.keys(paths);
+  let threadJoin: string[] = [];
   if (cgroup.version === 1 && !n.userns && !n.init.join.some((j) => j.type === 'mount')) {
-    n.init.cgroupThreadJoin = rest.filter((h) => h !== '').map((h) => paths[h]);
+    threadJoin = rest.filter((h) => h !== '').map((h) => paths[h]);
     rest = rest.filter((h) => h === '');
   }
   if (cgroup.version === 1 && rest.length === 1 && rest[0] === '' && !limitsStartup(paths[''])) {
     cgroup.addProcess(pid, ['']);
     rest = [];
   }
-  return rest;
+  return { threadJoin, onRequest: rest };
 }
 
 /** Whether a cgroup2 directory has the controllers that would break or be charged for a Node start-up. */
@@ -203,20 +204,18 @@ export function create(opts: CreateOptions): StoredState {
     for (const fd of [consoleFd, fifoFd]) if (fd >= 0) closeSync(fd);
     consoleFd = fifoFd = -1;
     debug(`init started as pid ${pid}`);
-    // The cgroup is made while the init's Node starts up (it waits for its
-    // config): the two overlap instead of adding up.
+    n.init.hookState.pid = pid;
+    const ch = new SyncChannel(parent);
+    ch.send({ type: 'config', payload: n.init });
+    // The cgroup is made while the init starts up and builds its rootfs: it
+    // waits for it only where it must be in it (joinCgroup in init/main.ts).
     cgroup = newCgroup(opts.id, spec.linux?.cgroupsPath, Boolean(opts.systemdCgroup));
     if (cgroup.enabled) cgroup.create(spec.linux?.resources);
     else {
       debug(`no permission to manage cgroups here: ${cgroup.path()} skipped`);
       cgroup = null;
     }
-    const byRuntime = cgroup ? placeInit(cgroup, n, pid) : [];
-    n.init.cgroupJoin = byRuntime.length > 0;
-    n.init.cgroupPaths = cgroup ? cgroup.paths() : null;
-    n.init.hookState.pid = pid;
-    const ch = new SyncChannel(parent);
-    ch.send({ type: 'config', payload: n.init });
+    const placement = cgroup ? placeInit(cgroup, n, pid) : { threadJoin: [], onRequest: [] };
     for (;;) {
       const msg = ch.recv<InitMessage>();
       if (msg === null) {
@@ -231,8 +230,8 @@ export function create(opts: CreateOptions): StoredState {
         continue;
       }
       if (msg.type === 'cgroup') {
-        cgroup?.addProcess(pid, byRuntime);
-        ch.send({ type: 'cgroup-done' });
+        if (placement.onRequest.length) cgroup?.addProcess(pid, placement.onRequest);
+        ch.send({ type: 'cgroup-done', paths: cgroup ? cgroup.paths() : null, threadJoin: placement.threadJoin });
         continue;
       }
       if (msg.type === 'hooks') {

@@ -63,13 +63,9 @@ export interface InitConfig {
   preserveFds: number;
   /** Indexes of mounts the runtime sends as idmapped mount fds when asked. */
   idmappedMounts: number[];
-  /** The runtime moves the init into the container's cgroup (the hierarchies not in cgroupThreadJoin) when asked. */
-  cgroupJoin: boolean;
-  /** v1 cgroup directories the init moves its own thread into, by writing 0 to their tasks file. */
-  cgroupThreadJoin: string[];
   /** A new cgroup namespace: unshared by the init once it is in its cgroup. */
   newCgroupNs: boolean;
-  /** Host directories of the container's cgroup, per hierarchy ("memory", "name=systemd", "" for cgroup2). */
+  /** Host directories of the container's cgroup, per hierarchy ("memory", "name=systemd", "" for cgroup2): the runtime's reply to 'cgroup'. */
   cgroupPaths: Record<string, string> | null;
   /** process.terminal: where to send the pty master. */
   console: ConsoleConfig | null;

@@ -54,22 +54,22 @@ const hooks = (): typeof import('../hooks') => (hooksModule ??= require('../hook
  * We enter the container's cgroup as late as we can: the memory Node
  * touched so far stays charged where it was, and no thread or process is
  * created after, so tight limits (pids.max 1, a few MiB of memory) still
- * let the container start. v1 hierarchies we enter ourselves, main thread
- * only (see placeInit in container/create.ts); the runtime moves us into the
- * rest. The cgroup namespace follows.
+ * let the container start. The runtime makes the cgroup meanwhile; its
+ * reply names the directories, moves us into some, and lists the v1 ones
+ * we enter ourselves, main thread only (see placeInit in
+ * container/create.ts). The cgroup namespace follows.
  */
 function joinCgroup(ch: SyncChannel, cfg: InitConfig): void {
-  for (const dir of cfg.cgroupThreadJoin) {
+  ch.send({ type: 'cgroup' });
+  const reply = ch.recv<RuntimeMessage>();
+  if (!reply || reply.type !== 'cgroup-done') process.exit(1);
+  cfg.cgroupPaths = reply.paths;
+  for (const dir of reply.threadJoin) {
     try {
       writeFileSync(`${dir}/tasks`, '0');
     } catch (e) {
       throw new Error(`join cgroup ${dir}: write tasks: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
-  }
-  if (cfg.cgroupJoin) {
-    ch.send({ type: 'cgroup' });
-    const reply = ch.recv<RuntimeMessage>();
-    if (!reply || reply.type !== 'cgroup-done') process.exit(1);
   }
   if (cfg.newCgroupNs) sys.unshare(C.CLONE_NEWCGROUP);
 }

@@ -145,6 +145,18 @@ test('a duplicate id leaves the existing container untouched', { skip }, (t) => 
   assert.ok(fs.existsSync(path.join(rt.root, id, 'exec.fifo')));
 });
 
+test('a taken id with an invalid config: the config error first, as runc, and the container untouched', { skip }, (t) => {
+  const rt = h.runtime();
+  t.after(rt.cleanup);
+  const id = h.uniqueId();
+  assert.equal(rt(['create', '--bundle', h.makeBundle(), id]).status, 0);
+  const before = rt.state(id);
+  const r = rt(['create', '--bundle', h.makeBundle((c) => { c.process.cwd = 'relative'; }), id]);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /config\.json: \/process\/cwd/);
+  assert.deepEqual(rt.state(id), before);
+});
+
 test('a sysctl outside the container\'s namespaces is rejected', { skip }, (t) => {
   expectCreateFailure(t, {
     mutate: (c) => { c.linux.sysctl = { 'kernel.panic': '1' }; },
