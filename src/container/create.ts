@@ -104,7 +104,7 @@ function socketActivationFds(): number {
  *   behind and die at its execve; only the main thread counts against the
  *   container's pids.max, and memory is charged to the main thread's cgroup.
  *   Not in a user namespace (the init cannot write the host's cgroupfs) nor
- *   in a joined mount namespace (its paths are not ours).
+ *   in a joined mount or cgroup namespace (its paths and view are not ours).
  * - the cgroup2 tree of a hybrid host, when it limits neither memory nor
  *   pids: the runtime moves the init there now, while the init works.
  * The rest the runtime moves the init into when it asks, just before its
@@ -115,7 +115,7 @@ function placeInit(cgroup: CgroupManager, n: Normalized, pid: number): { threadJ
   const paths = cgroup.paths();
   let rest = Object.keys(paths);
   let threadJoin: string[] = [];
-  if (cgroup.version === 1 && !n.userns && !n.init.join.some((j) => j.type === 'mount')) {
+  if (cgroup.version === 1 && !n.userns && !n.init.join.some((j) => j.type === 'mount' || j.type === 'cgroup')) {
     threadJoin = rest.filter((h) => h !== '').map((h) => paths[h]);
     rest = rest.filter((h) => h === '');
   }
