@@ -180,24 +180,23 @@ export function create(opts: CreateOptions): StoredState {
       consoleFd = connectConsole(opts.consoleSocket);
       n.init.console = { socketFd: consoleFd, height: spec.process.consoleSize?.height, width: spec.process.consoleSize?.width };
     }
-    if (earlyFlags !== null) {
-      // Started above.
-    } else if (n.userns) {
+    if (earlyFlags === null) {
       [parent, child] = sys.socketpair();
-      // The init waits in the trampoline until its maps are written: only
-      // then does it exec as root of its user namespace, with capabilities.
-      const [waitR, waitW] = sys.pipe();
-      try {
-        pid = spawnInit(child, n.cloneFlags, n.joinPid, preserveFds, [consoleFd, fifoFd], { waitFd: waitR, uid: 0, gid: 0 });
-        writeIdMaps(pid, n.userns);
-        writeSync(waitW, '1');
-      } finally {
-        closeSync(waitR);
-        closeSync(waitW);
+      if (n.userns) {
+        // The init waits in the trampoline until its maps are written: only
+        // then does it exec as root of its user namespace, with capabilities.
+        const [waitR, waitW] = sys.pipe();
+        try {
+          pid = spawnInit(child, n.cloneFlags, n.joinPid, preserveFds, [consoleFd, fifoFd], { waitFd: waitR, uid: 0, gid: 0 });
+          writeIdMaps(pid, n.userns);
+          writeSync(waitW, '1');
+        } finally {
+          closeSync(waitR);
+          closeSync(waitW);
+        }
+      } else {
+        pid = spawnInit(child, n.cloneFlags, n.joinPid, preserveFds, [consoleFd, fifoFd]);
       }
-    } else {
-      [parent, child] = sys.socketpair();
-      pid = spawnInit(child, n.cloneFlags, n.joinPid, preserveFds, [consoleFd, fifoFd]);
     }
     closeSync(child);
     child = -1;

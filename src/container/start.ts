@@ -1,9 +1,9 @@
 // `start`: releases the init blocked on the exec fifo, then reads the fifo
 // to its end: '0' and end-of-file mean the init exec'd the process; any
 // other text is the reason it could not.
-import { closeSync, openSync, unlinkSync } from 'node:fs';
+import { closeSync, open, openSync, read, unlinkSync } from 'node:fs';
 import { RuntimeError } from '../errors';
-import { O_CLOEXEC, O_NONBLOCK, O_RDONLY } from '../linux/constants';
+import { O_NONBLOCK, O_RDONLY, O_WRONLY } from '../linux/constants';
 import { initAlive } from '../state/status';
 import type { StoredState } from '../state/store';
 import { warn } from '../log';
@@ -26,7 +26,7 @@ export async function start(root: string, id: string): Promise<void> {
     const sock = notify ? notify.bindNotifySocket(store.dir(id)) : -1;
     let received: string;
     try {
-      received = await readUntilExec(openSync(fifoPath, O_RDONLY | O_NONBLOCK | O_CLOEXEC), state);
+      received = await readUntilExec(fifoPath, state);
     } finally {
       unlinkSync(fifoPath);
     }
@@ -46,30 +46,42 @@ export async function start(root: string, id: string): Promise<void> {
 }
 
 /**
- * Reads the fifo on the event loop (epoll): it reports the init's writes,
- * then the hang-up when the init's end closes on its execve or exit. The
- * kernel reports no hang-up on a fifo no writer has opened yet, so an init
- * that dies before it opens its end would leave us waiting: a pidfd would
- * say so at once, but it needs koffi, whose loading is most of what `start`
- * costs. The init was alive a moment ago and blocked in that open, which our
- * open releases; it can miss it only if it is killed in between, and a
- * liveness check every 100 ms covers that.
+ * Reads the fifo with blocking calls in libuv's thread pool: the open
+ * returns once the init opens its end (our open releases it), the reads
+ * return its writes, then end-of-file when its end closes at its execve or
+ * exit. If the init dies before it opens its end, the open would never
+ * return: a pidfd would say so at once, but it needs koffi, whose loading
+ * is most of what `start` costs. The init was alive a moment ago and
+ * blocked in that open, so it can miss it only if killed in between; a
+ * liveness check every 100 ms covers that, and releases our open by
+ * opening the fifo for writing and closing it.
  */
-function readUntilExec(fd: number, state: StoredState): Promise<string> {
-  const { Socket } = require('node:net') as typeof import('node:net');
+function readUntilExec(path: string, state: StoredState): Promise<string> {
   return new Promise((resolve, reject) => {
-    const fifo = new Socket({ fd, readable: true, writable: false });
-    let got = '';
-    const done = (err?: Error) => {
+    let text = '';
+    let fd = -1;
+    const watch = setInterval(() => {
+      if (initAlive(state)) return;
       clearInterval(watch);
-      fifo.destroy();
+      try { closeSync(openSync(path, O_WRONLY | O_NONBLOCK)); } catch { /* ENXIO: no open pending */ }
+    }, 100);
+    const done = (err: Error | null) => {
+      clearInterval(watch);
+      if (fd >= 0) closeSync(fd);
       if (err) reject(err);
-      else resolve(got);
+      else resolve(text);
     };
-    const watch = setInterval(() => { if (!initAlive(state)) done(); }, 100);
-    fifo.setEncoding('utf8');
-    fifo.on('data', (chunk: string) => { got += chunk; });
-    fifo.on('end', () => done());
-    fifo.on('error', done);
+    open(path, O_RDONLY, (err, opened) => {
+      if (err) return done(err);
+      fd = opened;
+      const buf = Buffer.alloc(4096);
+      const next = (): void => read(fd, buf, 0, buf.length, null, (e, n) => {
+        if (e) return done(e);
+        if (n === 0) return done(null);
+        text += buf.toString('utf8', 0, n);
+        next();
+      });
+      next();
+    });
   });
 }

@@ -108,6 +108,26 @@ test('run forwards signals to the container process', { skip }, async (t) => {
   assert.equal(code, 42);
 });
 
+test('start does not hang when the init dies before it opens its end of the exec fifo', { skip }, async (t) => {
+  const rt = h.runtime();
+  t.after(rt.cleanup);
+  const id = h.uniqueId();
+  assert.equal(rt(['create', '--bundle', h.makeBundle(), id]).status, 0);
+  const { pid } = rt.state(id);
+  // Stopped, the init cannot open the fifo when start opens it; killed
+  // meanwhile, it never will.
+  process.kill(pid, 'SIGSTOP');
+  const child = h.spawn(h.TSRUN, ['--root', rt.root, 'start', id], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  child.stderr.on('data', (d) => { err += d; });
+  await h.sleep(300);
+  process.kill(pid, 'SIGKILL');
+  const code = await new Promise((resolve) => child.on('exit', (c) => resolve(c)));
+  assert.equal(code, 1);
+  assert.match(err, /cannot start a container that has stopped/);
+  assert.equal(rt.state(id).status, 'stopped');
+});
+
 test('errors of the lifecycle use runc\'s words and exit 1', { skip }, async (t) => {
   const rt = h.runtime();
   t.after(rt.cleanup);
