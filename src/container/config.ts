@@ -159,10 +159,12 @@ function namespacePlan(namespaces: { type: string; path?: string }[]): Namespace
  * The clone flags for an init started before its config is validated, so
  * that its Node start-up overlaps the validation and the cgroup set-up; the
  * init only waits for its config meanwhile, and is killed if validation
- * fails. Only for a config whose namespaces are all new and not a user
- * namespace (its maps come from the validated config), without a terminal
- * (the console socket is connected after validation, which keeps runc's
- * order of errors). null: validate first.
+ * fails. Namespaces joined by path are joined by the init once it has its
+ * config, so they do not matter here, except a pid namespace (joined
+ * around the clone) and a user namespace (new: its maps come from the
+ * validated config; joined: by the trampoline). Not with a terminal
+ * either: the console socket is connected after validation, which keeps
+ * runc's order of errors. null: validate first.
  */
 export function earlyCloneFlags(raw: unknown): number | null {
   const spec = raw as { process?: { terminal?: unknown }; linux?: { namespaces?: unknown } } | null;
@@ -170,8 +172,9 @@ export function earlyCloneFlags(raw: unknown): number | null {
   const namespaces = spec.linux?.namespaces;
   if (!Array.isArray(namespaces)) return null;
   for (const ns of namespaces) {
-    if (typeof ns !== 'object' || ns === null || 'path' in ns || typeof ns.type !== 'string') return null;
-    if (ns.type === 'user' || !Object.prototype.hasOwnProperty.call(NAMESPACES, ns.type)) return null;
+    if (typeof ns !== 'object' || ns === null || typeof ns.type !== 'string') return null;
+    if (ns.type === 'user' || (ns.type === 'pid' && 'path' in ns) || !Object.prototype.hasOwnProperty.call(NAMESPACES, ns.type)) return null;
+    if ('path' in ns && typeof ns.path !== 'string') return null;
   }
   return namespacePlan(namespaces as { type: string }[]).cloneFlags;
 }
