@@ -360,6 +360,15 @@ function setupRuntimes() {
   };
   floor.errFd = fs.openSync(floor.errFile, 'a+');
   floor.version = firstLine(nodeBin, ['--version']);
+  // Node's start-up without the two variables tsrun's #! line drops: where
+  // NODE_EXTRA_CA_CERTS is set, the floor above includes parsing its CA
+  // bundle, which tsrun skips, and this one does not.
+  floor.bare = {
+    name: 'bare', floor: true, bin: which('env') || '/usr/bin/env',
+    args: ['-u', 'NODE_EXTRA_CA_CERTS', '-u', 'NODE_OPTIONS', nodeBin, '-e', '0'], available: true, live: new Set(),
+    errFile: path.join(work, 'bare.stderr'),
+  };
+  floor.bare.errFd = fs.openSync(floor.bare.errFile, 'a+');
   return floor;
 }
 
@@ -590,7 +599,7 @@ async function parallelLifecycles(rt, bundle, count) {
 
 async function runScenario(sc, floor) {
   const n = sc.batch ? opts.batchIterations : opts.iterations;
-  const participants = runtimes.filter((r) => r.available).concat(sc.floor ? [floor] : []);
+  const participants = runtimes.filter((r) => r.available).concat(sc.floor ? [floor, floor.bare] : []);
   const ctx = { id: {}, leftover: {}, initName: {} };
   const res = { sc, n, samples: {}, errors: {} };
   const fail = (rt, e) => {
@@ -690,6 +699,8 @@ function rows(results) {
         vsRunc: pairedRatio(res, 'tsrun', l.key, 'runc', l.key),
         vsCrun: pairedRatio(res, 'tsrun', l.key, 'crun', l.key),
         vsFloor: floorKey ? pairedRatio(res, 'tsrun', l.key, 'floor', floorKey) : null,
+        bare: floorKey ? cell(res, 'bare', floorKey, sc.unit) : '',
+        vsBare: floorKey ? pairedRatio(res, 'tsrun', l.key, 'bare', floorKey) : null,
         ofMedians: floorKey ? ratio(ts, fl) : null,
         target: '', met: '',
       };
@@ -717,10 +728,10 @@ function rows(results) {
 
 function table(results) {
   const rf = (x) => (x === null ? '-' : x.toFixed(2));
-  const head = ['Scenario', 'tsrun', 'runc', 'crun', 'floor (`node -e 0`)', 'tsrun/runc', 'tsrun/crun', 'tsrun/floor', 'Target', 'Met'];
+  const head = ['Scenario', 'tsrun', 'runc', 'crun', 'floor (`node -e 0`)', 'bare Node', 'tsrun/runc', 'tsrun/crun', 'tsrun/floor', 'tsrun/bare', 'Target', 'Met'];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map((h, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`];
   for (const r of rows(results)) {
-    lines.push(`| ${[r.title, ...r.cells, r.floor || '', rf(r.vsRunc), rf(r.vsCrun), rf(r.vsFloor), r.target || '', r.met || ''].join(' | ')} |`);
+    lines.push(`| ${[r.title, ...r.cells, r.floor || '', r.bare || '', rf(r.vsRunc), rf(r.vsCrun), rf(r.vsFloor), rf(r.vsBare), r.target || '', r.met || ''].join(' | ')} |`);
   }
   return lines.join('\n');
 }
@@ -739,7 +750,8 @@ function machine(floor) {
   return [
     `- CPU: ${nproc} × ${model} (nproc ${nproc}); memory ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB; load average ${loadAtStart} at the start, ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} at the end`,
     `- Kernel: Linux ${os.release()}; cgroups: ${hybridWithV2Controllers() ? 'v1 hybrid (cgroup2 at /sys/fs/cgroup/unified has controllers)' : fs.existsSync('/sys/fs/cgroup/cgroup.controllers') ? 'v2 unified' : 'v1'}`,
-    `- Node: ${floor.version} (${floor.bin}; the floor and tsrun's \`#!/usr/bin/env node\`)`,
+    `- Node: ${floor.version} (${floor.bin}; the floor and tsrun's \`#!/usr/bin/env -S … node\`)`,
+    `- Environment: NODE_EXTRA_CA_CERTS ${process.env.NODE_EXTRA_CA_CERTS ? `set (${process.env.NODE_EXTRA_CA_CERTS})` : 'not set'}; NODE_OPTIONS ${process.env.NODE_OPTIONS ? 'set' : 'not set'}`,
     `- tsrun: ${rt('tsrun').available ? `${rt('tsrun').version} (${rt('tsrun').bin}${commit ? `, ${commit}` : ''})` : `not run: ${rt('tsrun').reason}`}`,
     `- runc: ${rt('runc').available ? `${rt('runc').version} (${rt('runc').bin})` : `not run: ${rt('runc').reason}`}`,
     `- crun: ${rt('crun').available ? `${rt('crun').version} (${rt('crun').bin})` : `not run: ${rt('crun').reason}`}`,
@@ -759,7 +771,10 @@ function report(results, floor, extraNotes) {
     + 'Every runtime has its own `--root` in that directory. The runtimes are interleaved: each iteration runs the '
     + 'scenario once per runtime, in an order that rotates from one iteration to the next, so that drift on a busy '
     + 'machine hits all of them alike. The **floor** is `node -e 0` (starting Node and doing nothing), measured in the '
-    + 'same rotation; tsrun/floor says how much tsrun costs beyond starting Node. Cells are median (min–max) over the '
+    + 'same rotation; tsrun/floor says how much tsrun costs beyond starting Node, and the targets are on it. **Bare Node** '
+    + 'is the same `node -e 0` started as tsrun starts Node: through `env -u NODE_EXTRA_CA_CERTS -u NODE_OPTIONS` (see '
+    + 'bin/tsrun). Where NODE_EXTRA_CA_CERTS is set, Node reads and parses that CA bundle before running any code, which '
+    + 'the floor includes and tsrun and bare Node skip; tsrun/bare is then what tsrun itself costs. Cells are median (min–max) over the '
     + 'iterations. A ratio is the median over the iterations of the ratio within each iteration (both sides measured '
     + 'back to back, so a slow phase of the machine cancels); the targets are judged on it. The ratio of the medians '
     + 'is in the notes.', '');
