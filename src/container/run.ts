@@ -10,11 +10,11 @@ export async function run(opts: CreateOptions & { detach?: boolean; keep?: boole
   try {
     await start(opts.root, opts.id);
   } catch (e) {
-    remove(opts.root, opts.id, true);
+    await remove(opts.root, opts.id, true);
     throw e;
   }
   if (opts.detach) return 0;
   const code = await waitForChild(state.pid);
-  if (!opts.keep) remove(opts.root, opts.id, true);
+  if (!opts.keep) await remove(opts.root, opts.id, true);
   return code;
 }
