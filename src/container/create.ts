@@ -9,14 +9,23 @@ import { dirname, join, resolve } from 'node:path';
 import { RuntimeError } from '../errors';
 import { linux as sys } from '../linux/libc';
 import { debug, warn } from '../log';
-import { processStartTime } from '../state/status';
 import { Store, type StoredState } from '../state/store';
-import { SyncChannel, type InitMessage } from '../sync';
-import { earlyCloneFlags, normalize, readSpec, validateSpec, type Normalized } from './config';
+import type { InitMessage } from '../sync';
+import type { Normalized } from './config';
+import { earlyCloneFlags, readSpec } from './spec-file';
 import { spawnInit } from './spawn';
-import { setupNotifySocket } from './notify';
-import { newCgroup, recordCgroup } from './cgroup';
 import type { CgroupManager } from '../cgroups';
+
+// Only what starting the init needs is loaded up front; the rest loads after
+// the clone, while the init's Node starts up.
+function later() {
+  const { normalize, validateSpec } = require('./config') as typeof import('./config');
+  const { setupNotifySocket } = require('./notify') as typeof import('./notify');
+  const { newCgroup, recordCgroup } = require('./cgroup') as typeof import('./cgroup');
+  const { SyncChannel } = require('../sync') as typeof import('../sync');
+  const { processStartTime } = require('../state/status') as typeof import('../state/status');
+  return { normalize, validateSpec, setupNotifySocket, newCgroup, recordCgroup, SyncChannel, processStartTime };
+}
 
 export interface CreateOptions {
   root: string;
@@ -141,12 +150,12 @@ export function create(opts: CreateOptions): StoredState {
   const bundle = resolve(opts.bundle ?? '.');
   const raw = readSpec(bundle);
   const earlyFlags = earlyCloneFlags(raw);
-  let spec = earlyFlags === null ? validateSpec(raw, bundle) : null;
+  let spec = earlyFlags === null ? later().validateSpec(raw, bundle) : null;
   try {
     store.create(opts.id);
   } catch (e) {
     // runc reports a bad config before a taken id.
-    if (!spec) validateSpec(raw, bundle);
+    if (!spec) later().validateSpec(raw, bundle);
     throw e;
   }
   let pid = 0;
@@ -166,8 +175,9 @@ export function create(opts: CreateOptions): StoredState {
     if (earlyFlags !== null) {
       [parent, child] = sys.socketpair();
       pid = spawnInit(child, earlyFlags, null, preserveFds, [fifoFd]);
-      spec = validateSpec(raw, bundle);
     }
+    const { normalize, validateSpec, setupNotifySocket, newCgroup, recordCgroup, SyncChannel, processStartTime } = later();
+    if (earlyFlags !== null) spec = validateSpec(raw, bundle);
     if (!spec) throw new Error('unreachable: config not validated');
     if (spec.linux?.seccomp) warn('config.json: linux.seccomp is not applied by this version of tsrun; running without a seccomp filter');
     const n = normalize(spec, bundle, fifoFd, { id: opts.id, noPivot: Boolean(opts.noPivot), preserveFds });

@@ -9,8 +9,7 @@ import * as C from '../linux/constants';
 import { linux as sys } from '../linux/libc';
 import { SyncChannel, type RuntimeMessage } from '../sync';
 import type { InitConfig } from './config';
-import { runExec, type ExecConfig } from './exec';
-import { setupConsole } from './console';
+import type { ExecConfig } from './exec';
 import { applyPaths, finalizeRootfs, prepareRootfs } from './rootfs';
 import { applyLateRlimits, execProcess, prepareProcess, type PreparedProcess } from './process';
 
@@ -96,8 +95,10 @@ function newTimeNamespace(offsets: string): void {
 function run(ch: SyncChannel): never {
   const msg = ch.recv<RuntimeMessage>();
   if (!msg || msg.type !== 'config') process.exit(1);
-  if ((msg.payload as ExecConfig).mode === 'exec') return runExec(ch, msg.payload as ExecConfig);
+  if ((msg.payload as ExecConfig).mode === 'exec') return (require('./exec') as typeof import('./exec')).runExec(ch, msg.payload as ExecConfig);
   const cfg = msg.payload as InitConfig;
+  // Loaded now when needed: after pivot_root tsrun's files are out of reach.
+  const setupConsole = cfg.console ? (require('./console') as typeof import('./console')).setupConsole : null;
   joinNamespaces(cfg);
   if (cfg.timeOffsets !== null) newTimeNamespace(cfg.timeOffsets);
   if (cfg.hooks.createContainer.length || cfg.hooks.startContainer.length) hooks();
@@ -113,7 +114,7 @@ function run(ch: SyncChannel): never {
   writeSysctls(cfg.sysctl);
   applyPaths(sys, cfg);
   if (cfg.personality !== null) sys.personality(cfg.personality);
-  const consoleSlave = cfg.console ? setupConsole(sys, cfg.console, true) : null;
+  const consoleSlave = cfg.console && setupConsole ? setupConsole(sys, cfg.console, true) : null;
   let prepared: PreparedProcess | null = null;
   if (cfg.process) prepared = prepareProcess(sys, cfg.process);
   ch.send({ type: 'ready' });

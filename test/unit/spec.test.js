@@ -9,7 +9,8 @@ const path = require('node:path');
 const { parseMountOptions, rootfsPropagationFlags } = require('../../dist/spec/mount-options');
 const { parseSignal } = require('../../dist/linux/signals');
 const { semanticProblems } = require('../../dist/spec/validate');
-const { earlyCloneFlags, normalize } = require('../../dist/container/config');
+const { normalize } = require('../../dist/container/config');
+const { earlyCloneFlags } = require('../../dist/container/spec-file');
 const { validateId } = require('../../dist/state/store');
 const C = require('../../dist/linux/constants');
 
