@@ -3,7 +3,7 @@
 // also written to stderr. Without --log, records go to stderr. Debug
 // records only with --debug. The file is opened before anything else can
 // fail, so a caller that reads it always finds it.
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { openSync, writeSync } from 'node:fs';
 
 export type Level = 'debug' | 'info' | 'warning' | 'error';
 
@@ -32,10 +32,6 @@ export function configureLog(opts: { log?: string; logFormat?: string; debug?: b
   } else {
     sink = { fd: 2, json, toStderr: true };
   }
-}
-
-export function closeLog(): void {
-  if (sink.fd !== 2) closeSync(sink.fd);
 }
 
 function write(fd: number, s: string): void {

@@ -4,7 +4,7 @@ import { writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type yargsType from 'yargs';
-import { parseFast, type Globals } from './cli/fast';
+import { GLOBAL_VALUES, parseFast, type Globals } from './cli/fast';
 import { configureLog, logError } from './log';
 
 import { SPEC_VERSION as SPEC, VERSION } from './version';
@@ -229,7 +229,6 @@ const list = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.i
 
 const EXEC_VALUE_FLAGS = new Set(['process', 'p', 'cwd', 'env', 'e', 'user', 'u', 'additional-gids', 'g', 'cap', 'c', 'pid-file',
   'console-socket', 'pidfd-socket', 'preserve-fds', 'cgroup', 'process-label', 'apparmor']);
-const GLOBAL_VALUE_FLAGS = new Set(['root', 'log', 'log-format', 'rootless', 'criu']);
 
 /** For `exec`: everything after the container id is the command, not flags of ours. */
 export function splitExecCommand(argv: string[]): { argv: string[]; command: string[] } {
@@ -240,7 +239,7 @@ export function splitExecCommand(argv: string[]): { argv: string[]; command: str
       i += !name.includes('=') && valued.has(name) ? 2 : 1;
     }
   };
-  skipFlags(GLOBAL_VALUE_FLAGS);
+  skipFlags(GLOBAL_VALUES);
   if (argv[i] !== 'exec') return { argv, command: [] };
   i++;
   skipFlags(EXEC_VALUE_FLAGS);

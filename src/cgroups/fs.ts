@@ -64,6 +64,19 @@ export function writeFile(dir: string, file: string, value: string | number): vo
   }
 }
 
+/** Writes two files whose valid values depend on each other: a then b, or b then a on EINVAL. */
+export function writePair(first: () => void, second: () => void): void {
+  try {
+    first();
+  } catch (err) {
+    if (!hasCode(err, 'EINVAL')) throw err;
+    second();
+    first();
+    return;
+  }
+  second();
+}
+
 export function readFile(dir: string, file: string): string {
   const p = path.join(dir, file);
   try {
@@ -99,23 +112,33 @@ export function parseU64(text: string, where = 'value'): U64 {
   return Number.isSafeInteger(n) ? n : BigInt(s);
 }
 
-/** A one-number file, or 0 when it does not exist. */
-export function readU64(dir: string, file: string): U64 {
+/** A one-number file, or undefined when it does not exist. */
+export function readOptionalU64(dir: string, file: string): U64 | undefined {
   const text = readOptional(dir, file);
-  return text === undefined ? 0 : parseU64(text, path.join(dir, file));
+  return text === undefined ? undefined : parseU64(text, path.join(dir, file));
 }
 
-/** "key value" lines (memory.stat, cpu.stat, pids events) as a map. */
-export function readKeyValues(dir: string, file: string): Record<string, U64> {
-  const out: Record<string, U64> = {};
+/** A one-number file, or 0 when it does not exist. */
+export function readU64(dir: string, file: string): U64 {
+  return readOptionalU64(dir, file) ?? 0;
+}
+
+/** "key value" lines (memory.stat, cpu.stat, pids events) as a map, or undefined when the file does not exist. */
+export function readOptionalKeyValues(dir: string, file: string): Record<string, U64> | undefined {
   const text = readOptional(dir, file);
-  if (text === undefined) return out;
+  if (text === undefined) return undefined;
+  const out: Record<string, U64> = {};
   for (const line of text.split('\n')) {
     const [k, v, extra] = line.trim().split(/\s+/);
     if (!k || v === undefined || extra !== undefined) continue;
     out[k] = parseU64(v, `${path.join(dir, file)} ${k}`);
   }
   return out;
+}
+
+/** "key value" lines as a map, empty when the file does not exist. */
+export function readKeyValues(dir: string, file: string): Record<string, U64> {
+  return readOptionalKeyValues(dir, file) ?? {};
 }
 
 export function addU64(a: U64, b: U64): U64 {
@@ -171,8 +194,25 @@ export function mkdirs(dir: string): string[] {
     missing.unshift(d);
     if (d === path.dirname(d)) break;
   }
-  for (const d of missing) if (mkdirOne(d)) created.push(d);
+  try {
+    for (const d of missing) if (mkdirOne(d)) created.push(d);
+  } catch (err) {
+    // The caller never sees the list on a throw, so it could not undo these.
+    removeCreated(created);
+    throw err;
+  }
   return created;
+}
+
+/**
+ * Undoes a failed create: removes dirs (in the order they were made, parents
+ * before children) deepest first. Best effort, so that the error which
+ * caused the rollback is the one reported.
+ */
+export function removeCreated(dirs: readonly string[]): void {
+  for (const d of [...dirs].reverse()) {
+    try { removeCgroupDir(d); } catch { /* best effort */ }
+  }
 }
 
 /** Pids listed in dir/cgroup.procs and in every sub-cgroup below it. */

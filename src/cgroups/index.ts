@@ -20,9 +20,6 @@ import type { CgroupManager, CgroupOptions } from './types';
 
 export type { CgroupManager, CgroupOptions, LinuxResources, Stats, U64 } from './types';
 export { CgroupError } from './fs';
-export { cpuSharesToWeight, blkioWeightToIoWeight, memorySwapToV2 } from './convert';
-export { DEFAULT_ALLOWED_DEVICES } from './devices';
-export { expandSlice, systemdPath } from './paths';
 
 export const DEFAULT_ROOT = '/sys/fs/cgroup';
 

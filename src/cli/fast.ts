@@ -13,7 +13,8 @@ export interface FastCommand {
   run: () => Promise<unknown>;
 }
 
-const GLOBAL_VALUES = new Set(['root', 'log', 'log-format', 'rootless', 'criu']);
+/** The global flags that take a value (also for splitting `exec` in main.ts). */
+export const GLOBAL_VALUES = new Set(['root', 'log', 'log-format', 'rootless', 'criu']);
 const GLOBAL_BOOLS = new Set(['debug', 'systemd-cgroup']);
 
 /** Reads `--name value`, `--name=value` or a boolean `--name`; returns null for anything else. */

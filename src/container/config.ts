@@ -1,7 +1,7 @@
 // Loading a bundle's config.json: parse, schema, semantic checks, then the
 // normalization into what the init needs (runc's specconv step).
-import { readFileSync, realpathSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { realpathSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
 import { RuntimeError } from '../errors';
 import type { InitConfig, InitMount, InitProcess } from '../init/config';
 import { capMask } from '../spec/capabilities';
@@ -10,7 +10,7 @@ import { RLIMITS } from '../spec/rlimits';
 import type { Spec } from '../spec/types';
 import { schemaProblems, semanticProblems } from '../spec/validate';
 import { SPEC_VERSION } from '../version';
-import { namespacePlan, readSpec } from './spec-file';
+import { namespacePlan } from './spec-file';
 
 export function validateSpec(spec: unknown, bundle: string): Spec {
   const problems = schemaProblems(spec);
@@ -19,9 +19,6 @@ export function validateSpec(spec: unknown, bundle: string): Spec {
   return spec as Spec;
 }
 
-export function loadSpec(bundle: string): Spec {
-  return validateSpec(readSpec(bundle), bundle);
-}
 
 export function normalizeProcess(p: Spec['process']): InitProcess | null {
   if (!p) return null;
@@ -97,7 +94,7 @@ function normalizeMounts(spec: Spec, bundle: string): InitMount[] {
 }
 
 /** uid_map / gid_map text of a new user namespace. */
-function idMap(mappings: unknown[] | undefined): string {
+export function idMap(mappings: unknown[] | undefined): string {
   return ((mappings ?? []) as { containerID: number; hostID: number; size: number }[])
     .map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join('');
 }

@@ -2,10 +2,9 @@
 // directory and exec fifo, starts the init in its namespaces, feeds it the
 // normalized config over the sync channel and returns once it is ready, or
 // removes every trace of the container when anything fails.
-import { chmodSync, closeSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
-import { userInfo } from 'node:os';
+import { chmodSync, closeSync, openSync, writeSync } from 'node:fs';
 import { O_CLOEXEC, O_PATH } from '../linux/constants';
-import { dirname, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { RuntimeError } from '../errors';
 import { linux as sys } from '../linux/libc';
 import { debug, warn } from '../log';
@@ -13,7 +12,8 @@ import { Store, type StoredState } from '../state/store';
 import type { InitMessage } from '../sync';
 import type { Normalized } from './config';
 import { earlyCloneFlags, readSpec } from './spec-file';
-import { spawnInit } from './spawn';
+import { connectConsole, spawnInit, writeIdMaps, writePidFile } from './spawn';
+import { SPEC_VERSION } from '../version';
 import type { CgroupManager } from '../cgroups';
 
 // Only what starting the init needs is loaded up front; the rest loads after
@@ -38,63 +38,11 @@ export interface CreateOptions {
   preserveFds?: number;
 }
 
-import { SPEC_VERSION } from '../version';
-
-export function writePidFile(path: string, pid: number): void {
-  const abs = resolve(path);
-  const tmp = join(dirname(abs), `.${process.pid}.pid`);
-  writeFileSync(tmp, String(pid), { mode: 0o644 });
-  renameSync(tmp, abs);
-}
 
 function describeWait(status: number | null): string {
   if (status === null) return 'still running';
   if ((status & 0x7f) === 0) return `exit status ${(status >> 8) & 0xff}`;
   return `signal ${status & 0x7f}`;
-}
-
-/**
- * Writes the user namespace's maps for pid. Root writes them directly; an
- * unprivileged user can map only itself that way (after setgroups "deny"),
- * and needs newuidmap/newgidmap and /etc/subuid, /etc/subgid ranges for more.
- */
-export function writeIdMaps(pid: number, maps: { uidMap: string; gidMap: string }): void {
-  const rootless = process.geteuid?.() !== 0;
-  const write = (file: string, text: string) => {
-    try {
-      writeFileSync(`/proc/${pid}/${file}`, text);
-      return true;
-    } catch (e) {
-      if (!rootless) throw new RuntimeError(`write /proc/${pid}/${file} ${JSON.stringify(text.trim())}: ${(e as NodeJS.ErrnoException).code}`);
-      return false;
-    }
-  };
-  const helper = (tool: string, map: string) => {
-    const args = [String(pid), ...map.trim().split(/\s+/)];
-    const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
-    const r = spawnSync(tool, args, { encoding: 'utf8' });
-    if (r.error || r.status !== 0) {
-      const user = userInfo().username;
-      const db = tool === 'newuidmap' ? '/etc/subuid' : '/etc/subgid';
-      throw new RuntimeError(`${tool} ${args.join(' ')}: ${r.error ? `${(r.error as NodeJS.ErrnoException).code === 'ENOENT' ? 'not installed (Debian package uidmap)' : r.error.message}` : r.stderr.trim()}; ` +
-        `mapping more than your own id needs ${tool} and a subordinate range for ${user} in ${db}`);
-    }
-  };
-  if (rootless) {
-    // Without setgroups "deny" an unprivileged gid_map write is refused.
-    const single = (map: string) => map.trim().split('\n').length === 1;
-    if (single(maps.gidMap) && write('setgroups', 'deny') && write('gid_map', maps.gidMap)) { /* done */ } else helper('newgidmap', maps.gidMap);
-    if (!(single(maps.uidMap) && write('uid_map', maps.uidMap))) helper('newuidmap', maps.uidMap);
-    return;
-  }
-  write('gid_map', maps.gidMap);
-  write('uid_map', maps.uidMap);
-}
-
-/** The caller's console socket, connected, for the init to send the pty master to. */
-export function connectConsole(path: string | undefined): number {
-  if (!path) throw new RuntimeError('cannot allocate tty if tsrun will detach without setting console socket');
-  return sys.unixConnect(resolve(path));
 }
 
 /** fds handed over by socket activation (systemd's LISTEN_FDS), passed on as runc does. */
@@ -137,11 +85,9 @@ function placeInit(cgroup: CgroupManager, n: Normalized, pid: number): { threadJ
 
 /** Whether a cgroup2 directory has the controllers that would break or be charged for a Node start-up. */
 function limitsStartup(dir: string): boolean {
-  try {
-    return /\b(memory|pids)\b/.test(readFileSync(join(dir, 'cgroup.controllers'), 'utf8'));
-  } catch {
-    return true;
-  }
+  const { controllersOf } = require('../cgroups/v2/create') as typeof import('../cgroups/v2/create');
+  const controllers = controllersOf(dir);
+  return controllers.has('memory') || controllers.has('pids');
 }
 
 export function create(opts: CreateOptions): StoredState {
@@ -150,12 +96,12 @@ export function create(opts: CreateOptions): StoredState {
   const bundle = resolve(opts.bundle ?? '.');
   const raw = readSpec(bundle);
   const earlyFlags = earlyCloneFlags(raw);
-  let spec = earlyFlags === null ? later().validateSpec(raw, bundle) : null;
+  const validated = earlyFlags === null ? later().validateSpec(raw, bundle) : null;
   try {
     store.create(opts.id);
   } catch (e) {
     // runc reports a bad config before a taken id.
-    if (!spec) later().validateSpec(raw, bundle);
+    if (!validated) later().validateSpec(raw, bundle);
     throw e;
   }
   let pid = 0;
@@ -177,8 +123,7 @@ export function create(opts: CreateOptions): StoredState {
       pid = spawnInit(child, earlyFlags, null, preserveFds, [fifoFd]);
     }
     const { normalize, validateSpec, setupNotifySocket, newCgroup, recordCgroup, SyncChannel, processStartTime } = later();
-    if (earlyFlags !== null) spec = validateSpec(raw, bundle);
-    if (!spec) throw new Error('unreachable: config not validated');
+    const spec = validated ?? validateSpec(raw, bundle);
     if (spec.linux?.seccomp) warn('config.json: linux.seccomp is not applied by this version of tsrun; running without a seccomp filter');
     const n = normalize(spec, bundle, fifoFd, { id: opts.id, noPivot: Boolean(opts.noPivot), preserveFds });
     if (earlyFlags !== null && n.cloneFlags !== earlyFlags) throw new Error(`internal error: clone flags ${earlyFlags} before validation, ${n.cloneFlags} after`);
@@ -285,7 +230,11 @@ export function create(opts: CreateOptions): StoredState {
       try { sys.kill(pid, 9); } catch { /* already gone */ }
       try { sys.waitpid(pid, false); } catch { /* reaped */ }
     }
-    try { cgroup?.remove(); } catch (e) { warn(`remove cgroup: ${(e as Error).message}`); }
+    try {
+      // A hook the init started may still be in the cgroup.
+      if (cgroup && cgroup.pids().length) cgroup.signalAll(9);
+      cgroup?.remove();
+    } catch (e) { warn(`remove cgroup: ${(e as Error).message}`); }
     store.remove(opts.id);
     throw err;
   }

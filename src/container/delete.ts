@@ -4,10 +4,9 @@
 import { closeSync, existsSync, readFileSync, rmdirSync, watch } from 'node:fs';
 import { join } from 'node:path';
 import { ownNamespace } from '../linux/proc';
-import { RuntimeError, notExist } from '../errors';
+import { RuntimeError } from '../errors';
 import { deriveStatus, initAlive } from '../state/status';
 import { Store, type StoredState } from '../state/store';
-import { containerPids } from './kill';
 import { loadCgroup } from './cgroup';
 import type { CgroupManager } from '../cgroups';
 import { hookState } from './load';
@@ -17,18 +16,16 @@ import { warn } from '../log';
 export function killAndWait(state: StoredState, cgroup: CgroupManager | null): void {
   const { linux: sys } = require('../linux/libc') as typeof import('../linux/libc');
   let pidfd: number;
-  try { pidfd = sys.pidfdOpen(state.pid); } catch { return; }
+  try {
+    pidfd = sys.pidfdOpen(state.pid);
+  } catch (e) {
+    if ((e as { code?: string }).code === 'ESRCH') return;
+    throw e;
+  }
   try {
     if (!initAlive(state)) return;
-    if (cgroup) {
-      // A frozen task cannot die: thaw after signalling (runc does the same).
-      cgroup.signalAll(9);
-      if (cgroup.isFrozen()) cgroup.thaw();
-    } else if (!ownNamespace(state.pid, 'pid')) {
-      for (const pid of containerPids(state.pid)) {
-        try { sys.kill(pid, 9); } catch { /* gone */ }
-      }
-    }
+    // signalAll thaws a frozen cgroup for SIGKILL (see cgroups/signal.ts).
+    cgroup?.signalAll(9);
     sys.pidfdSendSignal(pidfd, 9);
     sys.poll([pidfd], -1);
   } catch (e) {
@@ -88,8 +85,8 @@ export async function remove(root: string, id: string, force: boolean): Promise<
     state = store.read(id);
   } catch (e) {
     // A directory without state.json is a create that died half-way.
-    if (force) { store.remove(id); return; }
-    throw e instanceof RuntimeError ? notExist() : e;
+    if (force && e instanceof RuntimeError) { store.remove(id); return; }
+    throw e;
   }
   const status = deriveStatus(store, state);
   if (status === 'running' || status === 'paused') {
@@ -110,10 +107,7 @@ export async function remove(root: string, id: string, force: boolean): Promise<
   if (status !== 'stopped') killAndWait(state, cgroup);
   if (cgroup) {
     // Processes left in the cgroup (a shared pid namespace, or none) go too.
-    if (cgroup.pids().length) {
-      cgroup.signalAll(9);
-      if (cgroup.isFrozen()) cgroup.thaw();
-    }
+    if (cgroup.pids().length) cgroup.signalAll(9);
     cgroup.remove();
   }
   runPoststop(state);

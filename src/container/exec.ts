@@ -15,7 +15,7 @@ import type { Process } from '../spec/types';
 import { CAPABILITIES } from '../spec/capabilities';
 import { SyncChannel, type InitMessage } from '../sync';
 import { normalizeProcess } from './config';
-import { connectConsole, writePidFile } from './create';
+import { connectConsole, writePidFile } from './spawn';
 import { loadContainer } from './load';
 import { loadCgroup } from './cgroup';
 import { cloneInit, passFds } from './spawn';

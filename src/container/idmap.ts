@@ -10,9 +10,9 @@ import { CLONE_FS, CLONE_NEWNS, CLONE_NEWUSER, MS_REC, O_CLOEXEC, O_RDONLY } fro
 import { linux as sys } from '../linux/libc';
 import { parseMountOptions } from '../spec/mount-options';
 import type { IdMapping, Spec } from '../spec/types';
-import { writeIdMaps } from './create';
+import { idMap } from './config';
+import { writeIdMaps } from './spawn';
 
-const mapText = (m: IdMapping[]) => m.map((e) => `${e.containerID} ${e.hostID} ${e.size}\n`).join('');
 
 /** A user namespace with these maps, held by an fd (its short-lived holder process is gone). */
 function usernsWithMaps(uid: IdMapping[], gid: IdMapping[]): number {
@@ -22,7 +22,7 @@ function usernsWithMaps(uid: IdMapping[], gid: IdMapping[]): number {
     // The child waits in the trampoline and never execs (it holds a copy
     // of w, so only a signal ends it).
     pid = cloneExec('/bin/true', [], CLONE_NEWUSER, { waitFd: r });
-    writeIdMaps(pid, { uidMap: mapText(uid), gidMap: mapText(gid) });
+    writeIdMaps(pid, { uidMap: idMap(uid), gidMap: idMap(gid) });
     return openSync(`/proc/${pid}/ns/user`, O_RDONLY | O_CLOEXEC);
   } finally {
     closeSync(r);

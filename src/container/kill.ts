@@ -1,5 +1,5 @@
-// `kill [--all] ID [SIGNAL]`: signals the init through a pidfd (no pid-reuse
-// race); with --all, every process of the container.
+// `kill [--all] ID [SIGNAL]`: signals the init, checked against its
+// recorded start time; with --all, every process of the container.
 import { readdirSync } from 'node:fs';
 import { nsLink, ownNamespace } from '../linux/proc';
 import { RuntimeError, notRunning } from '../errors';

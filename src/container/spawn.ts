@@ -1,8 +1,11 @@
 // Starting tsrun's init (dist/init-entry) as a child in namespaces: new
 // ones by clone flags, a pid namespace to join by setns around the clone
-// (it applies to children only).
-import { closeSync, openSync } from 'node:fs';
-import { join } from 'node:path';
+// (it applies to children only); and what create and exec hand it: user
+// namespace maps, the console socket, the pid file.
+import { closeSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { RuntimeError } from '../errors';
 import { cloneExec, type CloneOptions } from '../linux/clone';
 import { CLONE_NEWPID, O_CLOEXEC, O_RDONLY } from '../linux/constants';
 import { linux as sys } from '../linux/libc';
@@ -42,3 +45,58 @@ export function spawnInit(syncFd: number, cloneFlags: number, joinPid: string | 
   }
 }
 
+/**
+ * Writes the user namespace's maps for pid. Root writes them directly; an
+ * unprivileged user can map only itself that way (after setgroups "deny"),
+ * and needs newuidmap/newgidmap and /etc/subuid, /etc/subgid ranges for more.
+ */
+export function writeIdMaps(pid: number, maps: { uidMap: string; gidMap: string }): void {
+  const rootless = process.geteuid?.() !== 0;
+  const write = (file: string, text: string) => {
+    try {
+      writeFileSync(`/proc/${pid}/${file}`, text);
+      return true;
+    } catch (e) {
+      if (!rootless) throw new RuntimeError(`write /proc/${pid}/${file} ${JSON.stringify(text.trim())}: ${(e as NodeJS.ErrnoException).code}`);
+      return false;
+    }
+  };
+  const helper = (tool: string, map: string) => {
+    const args = [String(pid), ...map.trim().split(/\s+/)];
+    const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
+    const r = spawnSync(tool, args, { encoding: 'utf8' });
+    if (r.error || r.status !== 0) {
+      const user = userInfo().username;
+      const db = tool === 'newuidmap' ? '/etc/subuid' : '/etc/subgid';
+      throw new RuntimeError(`${tool} ${args.join(' ')}: ${r.error ? `${(r.error as NodeJS.ErrnoException).code === 'ENOENT' ? 'not installed (Debian package uidmap)' : r.error.message}` : r.stderr.trim()}; ` +
+        `mapping more than your own id needs ${tool} and a subordinate range for ${user} in ${db}`);
+    }
+  };
+  if (rootless) {
+    // Without setgroups "deny" an unprivileged gid_map write is refused.
+    const single = (map: string) => map.trim().split('\n').length === 1;
+    if (single(maps.gidMap) && write('setgroups', 'deny') && write('gid_map', maps.gidMap)) { /* done */ } else helper('newgidmap', maps.gidMap);
+    if (!(single(maps.uidMap) && write('uid_map', maps.uidMap))) helper('newuidmap', maps.uidMap);
+    return;
+  }
+  write('gid_map', maps.gidMap);
+  write('uid_map', maps.uidMap);
+}
+
+/** The caller's console socket, connected, for the init to send the pty master to. */
+export function connectConsole(path: string | undefined): number {
+  if (!path) throw new RuntimeError('cannot allocate tty if tsrun will detach without setting console socket');
+  return sys.unixConnect(resolve(path));
+}
+
+export function writePidFile(path: string, pid: number): void {
+  const abs = resolve(path);
+  const tmp = join(dirname(abs), `.${process.pid}.pid`);
+  writeFileSync(tmp, String(pid), { mode: 0o644 });
+  try {
+    renameSync(tmp, abs);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+}

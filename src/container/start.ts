@@ -1,7 +1,7 @@
 // `start`: releases the init blocked on the exec fifo, then reads the fifo
 // to its end: '0' and end-of-file mean the init exec'd the process; any
 // other text is the reason it could not.
-import { closeSync, open, openSync, read, unlinkSync } from 'node:fs';
+import { closeSync, open, openSync, read, rmSync } from 'node:fs';
 import { RuntimeError } from '../errors';
 import { O_NONBLOCK, O_RDONLY, O_WRONLY } from '../linux/constants';
 import { initAlive } from '../state/status';
@@ -22,16 +22,18 @@ export async function start(root: string, id: string): Promise<void> {
   const { linux: sys } = notify ? await import('../linux/libc') : { linux: null };
   const pidfd = sys ? sys.pidfdOpen(state.pid) : -1;
   try {
-    if (!initAlive(state)) throw new RuntimeError('cannot start a container that has stopped');
+    // loadContainer checked it; again now that the pidfd pins the pid.
+    if (pidfd >= 0 && !initAlive(state)) throw new RuntimeError('cannot start a container that has stopped');
     const sock = notify ? notify.bindNotifySocket(store.dir(id)) : -1;
-    let received: string;
+    let received = '';
     try {
       received = await readUntilExec(fifoPath, state);
     } finally {
-      unlinkSync(fifoPath);
+      // force: a concurrent start may have removed it; its error is not ours.
+      rmSync(fifoPath, { force: true });
+      if (received !== '0' && sock >= 0) closeSync(sock);
     }
     if (received !== '0') {
-      if (sock >= 0) closeSync(sock);
       if (received === '') throw new RuntimeError('cannot start a container that has stopped');
       throw new RuntimeError(received.slice(1) || 'container process exited before it started');
     }

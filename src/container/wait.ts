@@ -1,7 +1,6 @@
 // Waiting for a child (the container process of `run`, the process of
 // `exec`) without blocking the event loop: a pidfd watched by libuv through
-// koffi, so the signal handlers that forward signals keep running.
-import koffi from '../linux/koffi';
+// koffi (sys.watchReadable), so the signal handlers that forward signals keep running.
 import { closeSync } from 'node:fs';
 import { linux as sys } from '../linux/libc';
 
@@ -16,9 +15,8 @@ export async function waitForChild(pid: number): Promise<number> {
   for (const sig of FORWARDED) process.on(sig, forward);
   try {
     const status = await new Promise<number>((resolve) => {
-      const handle = koffi.node.poll(pidfd, { readable: true }, () => {
-        handle.stop();
-        handle.close();
+      const watch = sys.watchReadable(pidfd, () => {
+        watch.close();
         resolve(sys.waitpid(pid, false) ?? 0);
       });
     });

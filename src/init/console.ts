@@ -4,7 +4,6 @@
 // the slave becomes the process's controlling terminal and stdio.
 import { closeSync, existsSync, writeFileSync } from 'node:fs';
 import * as C from '../linux/constants';
-import { SyscallError } from '../linux/errors';
 import type { Syscalls } from '../linux/syscalls';
 
 export interface ConsoleConfig {
@@ -25,12 +24,8 @@ export function setupConsole(sys: Syscalls, cfg: ConsoleConfig, bindDevConsole: 
     closeSync(cfg.socketFd);
   }
   if (bindDevConsole) {
-    try {
-      if (!existsSync('/dev/console')) writeFileSync('/dev/console', '', { mode: 0o666 });
-      sys.mount(`/dev/pts/${index}`, '/dev/console', null, C.MS_BIND, null);
-    } catch (e) {
-      throw e instanceof SyscallError ? new SyscallError('mount', `/dev/pts/${index} on /dev/console`, e.errno) : e;
-    }
+    if (!existsSync('/dev/console')) writeFileSync('/dev/console', '', { mode: 0o666 });
+    sys.mount(`/dev/pts/${index}`, '/dev/console', null, C.MS_BIND, null);
   }
   return slave;
 }

@@ -3,12 +3,12 @@
 // to this child). It joins the mount namespace itself, on its main thread,
 // after Node has loaded everything it needs from the host, then sets up
 // the process and execs it.
-import { openSync } from 'node:fs';
 import * as C from '../linux/constants';
 import { linux as sys } from '../linux/libc';
 import type { SyncChannel } from '../sync';
 import type { InitProcess } from './config';
 import { setupConsole, type ConsoleConfig } from './console';
+import { joinNamespace } from './paths';
 import { applyLateRlimits, execProcess, prepareProcess } from './process';
 
 export interface ExecConfig {
@@ -21,12 +21,7 @@ export interface ExecConfig {
 }
 
 export function runExec(ch: SyncChannel, cfg: ExecConfig): never {
-  if (cfg.mntNs) {
-    const fd = openSync(cfg.mntNs, C.O_RDONLY | C.O_CLOEXEC);
-    // setns(CLONE_NEWNS) refuses a thread that shares its fs_struct.
-    sys.unshare(C.CLONE_FS);
-    sys.setns(fd, C.CLONE_NEWNS, `mount namespace ${cfg.mntNs}`);
-  }
+  if (cfg.mntNs) joinNamespace(sys, cfg.mntNs, C.CLONE_NEWNS, `mount namespace ${cfg.mntNs}`);
   const slave = cfg.console ? setupConsole(sys, cfg.console, false) : null;
   const prepared = prepareProcess(sys, cfg.process);
   applyLateRlimits(sys, cfg.process);

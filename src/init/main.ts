@@ -6,20 +6,20 @@
 // signal state are per-thread, and the final execve keeps the caller's.
 import { openSync, writeFileSync, writeSync } from 'node:fs';
 import * as C from '../linux/constants';
+import { describeFsError } from '../linux/errors';
 import { linux as sys } from '../linux/libc';
 import { SyncChannel, type RuntimeMessage } from '../sync';
 import type { InitConfig } from './config';
 import type { ExecConfig } from './exec';
+import { joinNamespace } from './paths';
 import { applyPaths, finalizeRootfs, prepareRootfs } from './rootfs';
 import { applyLateRlimits, execProcess, prepareProcess, type PreparedProcess } from './process';
 
-function joinNamespaces(cfg: InitConfig): void {
-  for (const ns of cfg.join) {
-    const fd = openSync(ns.path, C.O_RDONLY | C.O_CLOEXEC);
-    // setns(CLONE_NEWNS) refuses a thread that shares its fs_struct.
-    if (ns.flag === C.CLONE_NEWNS) sys.unshare(C.CLONE_FS);
-    sys.setns(fd, ns.flag, `${ns.type} namespace ${ns.path}`);
-  }
+/** The runtime's next message, which must be of this type: anything else is reported back as an error. */
+function expectReply<T extends RuntimeMessage['type']>(ch: SyncChannel, type: T): Extract<RuntimeMessage, { type: T }> {
+  const reply = ch.recv<RuntimeMessage>();
+  if (reply?.type !== type) throw new Error(`sync: expected ${type}, got ${reply?.type ?? 'EOF'}`);
+  return reply as Extract<RuntimeMessage, { type: T }>;
 }
 
 function writeSysctls(sysctl: Record<string, string>): void {
@@ -28,7 +28,7 @@ function writeSysctls(sysctl: Record<string, string>): void {
     try {
       writeFileSync(path, value);
     } catch (e) {
-      throw new Error(`write sysctl ${key}=${value} (${path}): ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      throw describeFsError(e, `write sysctl ${key}=${value} (${path})`);
     }
   }
 }
@@ -37,8 +37,7 @@ function writeSysctls(sysctl: Record<string, string>): void {
 function hooksBeforePivot(ch: SyncChannel, cfg: InitConfig): void {
   if (cfg.runtimeHooks) {
     ch.send({ type: 'hooks', name: 'createRuntime' });
-    const reply = ch.recv<RuntimeMessage>();
-    if (!reply || reply.type !== 'hooks-done') process.exit(1);
+    expectReply(ch, 'hooks-done');
   }
   if (cfg.hooks.createContainer.length) {
     hooks().runHooks('createContainer', cfg.hooks.createContainer, { ...cfg.hookState, status: 'creating' });
@@ -60,14 +59,13 @@ const hooks = (): typeof import('../hooks') => (hooksModule ??= require('../hook
  */
 function joinCgroup(ch: SyncChannel, cfg: InitConfig): void {
   ch.send({ type: 'cgroup' });
-  const reply = ch.recv<RuntimeMessage>();
-  if (!reply || reply.type !== 'cgroup-done') process.exit(1);
+  const reply = expectReply(ch, 'cgroup-done');
   cfg.cgroupPaths = reply.paths;
   for (const dir of reply.threadJoin) {
     try {
       writeFileSync(`${dir}/tasks`, '0');
     } catch (e) {
-      throw new Error(`join cgroup ${dir}: write tasks: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      throw describeFsError(e, `join cgroup ${dir}: write tasks`);
     }
   }
   if (cfg.newCgroupNs) sys.unshare(C.CLONE_NEWCGROUP);
@@ -88,18 +86,20 @@ function newTimeNamespace(offsets: string): void {
   try {
     writeFileSync('/proc/self/timens_offsets', offsets);
   } catch (e) {
-    throw new Error(`write /proc/self/timens_offsets (linux.timeOffsets): ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw describeFsError(e, 'write /proc/self/timens_offsets (linux.timeOffsets)');
   }
 }
 
 function run(ch: SyncChannel): never {
   const msg = ch.recv<RuntimeMessage>();
-  if (!msg || msg.type !== 'config') process.exit(1);
+  // No config at all: the runtime is gone, there is no one to tell.
+  if (!msg) process.exit(1);
+  if (msg.type !== 'config') throw new Error(`sync: expected config, got ${msg.type}`);
   if ((msg.payload as ExecConfig).mode === 'exec') return (require('./exec') as typeof import('./exec')).runExec(ch, msg.payload as ExecConfig);
   const cfg = msg.payload as InitConfig;
   // Loaded now when needed: after pivot_root tsrun's files are out of reach.
   const setupConsole = cfg.console ? (require('./console') as typeof import('./console')).setupConsole : null;
-  joinNamespaces(cfg);
+  for (const ns of cfg.join) joinNamespace(sys, ns.path, ns.flag, `${ns.type} namespace ${ns.path}`);
   if (cfg.timeOffsets !== null) newTimeNamespace(cfg.timeOffsets);
   if (cfg.hooks.createContainer.length || cfg.hooks.startContainer.length) hooks();
   // Inherited as O_PATH (the state dir may be out of reach of a user

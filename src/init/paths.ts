@@ -3,10 +3,10 @@
 // "..", so a destination like /etc/evil -> /host stays under the rootfs.
 // Callers get O_PATH fds and act on /proc/self/fd/N, never on a path that
 // could be swapped between the check and the use.
-import { closeSync, readlinkSync } from 'node:fs';
+import { closeSync, openSync, readlinkSync } from 'node:fs';
 import { posix } from 'node:path';
 import * as C from '../linux/constants';
-import { SyscallError } from '../linux/errors';
+import { rethrowAs, SyscallError } from '../linux/errors';
 import type { Syscalls } from '../linux/syscalls';
 
 export const fdPath = (fd: number): string => `/proc/self/fd/${fd}`;
@@ -19,7 +19,7 @@ export function openInRoot(sys: Syscalls, rootFd: number, path: string): number 
   try {
     return sys.openat2(rootFd, rel, C.O_PATH | C.O_CLOEXEC, 0, RESOLVE);
   } catch (e) {
-    throw e instanceof SyscallError ? new SyscallError('open', `${path} in the rootfs`, e.errno) : e;
+    rethrowAs(e, 'open', `${path} in the rootfs`);
   }
 }
 
@@ -62,7 +62,7 @@ export function ensureInRoot(sys: Syscalls, rootFd: number, path: string, last: 
           try {
             sys.mkdirat(parent, parts[i], 0o755);
           } catch (e) {
-            throw e instanceof SyscallError ? new SyscallError('mkdir', sofar, e.errno) : e;
+            rethrowAs(e, 'mkdir', sofar);
           }
         }
         fd = openInRoot(sys, rootFd, sofar);
@@ -74,5 +74,17 @@ export function ensureInRoot(sys: Syscalls, rootFd: number, path: string, last: 
   } catch (err) {
     if (parent >= 0) closeSync(parent);
     throw err;
+  }
+}
+
+/** Joins the namespace at path (a /proc/PID/ns link or a bind of one). */
+export function joinNamespace(sys: Syscalls, path: string, flag: number, what: string): void {
+  const fd = openSync(path, C.O_RDONLY | C.O_CLOEXEC);
+  try {
+    // setns(CLONE_NEWNS) refuses a thread that shares its fs_struct.
+    if (flag === C.CLONE_NEWNS) sys.unshare(C.CLONE_FS);
+    sys.setns(fd, flag, what);
+  } finally {
+    closeSync(fd);
   }
 }

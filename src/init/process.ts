@@ -3,7 +3,7 @@
 import { accessSync, constants as fsc, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as C from '../linux/constants';
 import { CAP_LAST } from '../spec/capabilities';
-import { describeFsError } from '../linux/errors';
+import { describeFsError, SyscallError } from '../linux/errors';
 import type { Syscalls } from '../linux/syscalls';
 import { schedAttr, type InitProcess } from './config';
 import { attachConsole } from './console';
@@ -93,7 +93,7 @@ export function prepareProcess(sys: Syscalls, p: InitProcess): PreparedProcess {
       if (!(bounding & (1n << BigInt(cap)))) {
         try { sys.prctl(C.PR_CAPBSET_DROP, cap, 0, `PR_CAPBSET_DROP ${cap}`); } catch (e) {
           // A capability the running kernel does not know is not in the set.
-          if (!/EINVAL/.test((e as Error).message)) throw e;
+          if (!(e instanceof SyscallError && e.code === 'EINVAL')) throw e;
         }
       }
     }

@@ -3,17 +3,12 @@
 // /dev, pivot_root, then the read-only and masked paths.
 import { chmodSync, closeSync, copyFileSync, existsSync, lchownSync, lstatSync, mkdirSync, openSync, readdirSync, readlinkSync, statSync, symlinkSync } from 'node:fs';
 import * as C from '../linux/constants';
-import { SyscallError } from '../linux/errors';
+import { rethrowAs, SyscallError } from '../linux/errors';
 import type { Syscalls } from '../linux/syscalls';
 import type { Device } from '../spec/types';
 import type { InitConfig, InitMount } from './config';
 import { ensureInRoot, fdPath, openInRoot } from './paths';
 import { mountHolding, mountinfo, type MountInfo } from '../linux/proc';
-
-function rethrowAs(err: unknown, call: string, arg: string): never {
-  if (err instanceof SyscallError) throw new SyscallError(call, arg, err.errno);
-  throw err;
-}
 
 /** Runs fn with an O_PATH fd of `dest` under the rootfs, closing it after. */
 function withTarget<T>(sys: Syscalls, rootFd: number, dest: string, fn: (fd: number) => T): T {
@@ -44,7 +39,7 @@ function cgroupV1Hierarchies(mounts: MountInfo[]): { name: string; options: stri
  * host's whole tree. cgroup v1 (and hybrid) get a tmpfs holding one mount
  * per hierarchy, read-only at the end if the config asks for ro.
  */
-function mountCgroup(sys: Syscalls, rootFd: number, m: InitMount, cfg: InitConfig): void {
+function mountCgroup(sys: Syscalls, rootFd: number, m: InitMount, cfg: InitConfig, mounts: MountInfo[]): void {
   const flags = m.flags & ~(C.MS_BIND | C.MS_REC | C.MS_REMOUNT);
   const own = cfg.newCgroupNs ? null : cfg.cgroupPaths;
   const mountAt = (dest: string, fstype: 'cgroup' | 'cgroup2', options: string | null, bound: string | undefined) => {
@@ -54,7 +49,6 @@ function mountCgroup(sys: Syscalls, rootFd: number, m: InitMount, cfg: InitConfi
       if (!hostDir) {
         try {
           sys.mount(fstype, fdPath(fd), fstype, flags, options);
-          closeSync(fd);
           return;
         } catch (e) {
           // In a user namespace cgroup v1 cannot be mounted: bind the container's own directories.
@@ -63,20 +57,14 @@ function mountCgroup(sys: Syscalls, rootFd: number, m: InitMount, cfg: InitConfi
           hostDir = fallback;
         }
       }
-      if (hostDir) {
-        sys.mount(hostDir, fdPath(fd), null, C.MS_BIND, null);
-        closeSync(fd);
-        withTarget(sys, rootFd, dest, (t) => sys.mount(null, fdPath(t), null, C.MS_BIND | C.MS_REMOUNT | flags, null));
-      } else {
-        sys.mount(fstype, fdPath(fd), fstype, flags, options);
-        closeSync(fd);
-      }
+      sys.mount(hostDir, fdPath(fd), null, C.MS_BIND, null);
+      withTarget(sys, rootFd, dest, (t) => sys.mount(null, fdPath(t), null, C.MS_BIND | C.MS_REMOUNT | flags, null));
     } catch (e) {
-      try { closeSync(fd); } catch { /* closed */ }
       rethrowAs(e, 'mount', `${hostDir ? `bind ${hostDir}` : `${fstype}${options ? ` (${options})` : ''}`} on ${dest}`);
+    } finally {
+      closeSync(fd);
     }
   };
-  const mounts = mountinfo();
   if (!mounts.some((mi) => mi.fstype === 'cgroup')) {
     mountAt(m.destination, 'cgroup2', null, own?.['']);
     return;
@@ -105,10 +93,10 @@ function mountCgroup(sys: Syscalls, rootFd: number, m: InitMount, cfg: InitConfi
   }
 }
 
-function mountOne(sys: Syscalls, rootFd: number, m: InitMount, cfg: InitConfig): void {
+function mountOne(sys: Syscalls, rootFd: number, m: InitMount, cfg: InitConfig, mounts: MountInfo[]): void {
   if (m.type === 'cgroup') {
     closeSync(ensureInRoot(sys, rootFd, m.destination, 'dir'));
-    mountCgroup(sys, rootFd, m, cfg);
+    mountCgroup(sys, rootFd, m, cfg, mounts);
     return;
   }
   const fileTarget = m.bind && m.source !== null && !isDirectory(m.source);
@@ -118,7 +106,6 @@ function mountOne(sys: Syscalls, rootFd: number, m: InitMount, cfg: InitConfig):
   const covered = m.copyUp ? openSync(fdPath(fd), C.O_PATH | C.O_DIRECTORY | C.O_CLOEXEC) : -1;
   try {
     if (m.mountFd !== undefined) {
-      sys.fcntlSetCloexec(m.mountFd, true);
       sys.moveMount(m.mountFd, fd, `idmapped ${m.source} on ${m.destination}`);
       closeSync(m.mountFd);
     } else if (m.bind) {
@@ -212,7 +199,6 @@ function createDevice(sys: Syscalls, rootFd: number, d: Device): void {
     }
     // mknod honours the umask; the spec's fileMode is exact.
     sys.lchown(at, d.uid ?? 0, d.gid ?? 0);
-    const { chmodSync } = require('node:fs') as typeof import('node:fs');
     chmodSync(at, (d.fileMode ?? 0o666) & 0o7777);
   } finally {
     closeSync(dirFd);
@@ -249,15 +235,13 @@ function pivot(sys: Syscalls, rootfs: string): void {
   const oldRoot = openSync('/', C.O_DIRECTORY | C.O_RDONLY | C.O_CLOEXEC);
   try {
     process.chdir(rootfs);
-    sys.pivotRoot('.', '.');
+    try { sys.pivotRoot('.', '.'); } catch (e) { rethrowAs(e, 'pivot_root', rootfs); }
     // The old root is now stacked on "."; detach it without letting the
     // unmount propagate back to the host.
     sys.fchdir(oldRoot, 'old root');
     sys.mount(null, '.', null, C.MS_SLAVE | C.MS_REC, null);
     sys.umount2('.', C.MNT_DETACH);
     process.chdir('/');
-  } catch (e) {
-    rethrowAs(e, 'pivot_root', rootfs);
   } finally {
     closeSync(oldRoot);
   }
@@ -288,8 +272,11 @@ export function prepareRootfs(sys: Syscalls, cfg: InitConfig, steps: RootfsSteps
   // mounts cannot be pivoted to or bound).
   const requested = cfg.rootfsPropagation & C.MS_PROPAGATION;
   sys.mount(null, '/', null, C.MS_REC | (requested === C.MS_PRIVATE ? C.MS_PRIVATE : C.MS_SLAVE), null);
+  // One read of the table serves the whole setup: the mounts made below
+  // change neither the parent's propagation nor the set of cgroup hierarchies.
+  const mounts = mountinfo();
   // pivot_root refuses a new root whose parent mount is shared.
-  const parent = mountHolding(cfg.rootfs);
+  const parent = mountHolding(cfg.rootfs, mounts);
   if (parent?.optional.some((o) => o.startsWith('shared:'))) sys.mount(null, parent.mountPoint, null, C.MS_PRIVATE, null);
   try {
     sys.mount(cfg.rootfs, cfg.rootfs, null, C.MS_BIND | C.MS_REC, null);
@@ -300,7 +287,7 @@ export function prepareRootfs(sys: Syscalls, cfg: InitConfig, steps: RootfsSteps
   try {
     for (const m of cfg.mounts) {
       if (m.type === 'cgroup') join();
-      mountOne(sys, rootFd, m, cfg);
+      mountOne(sys, rootFd, m, cfg, mounts);
     }
     join();
     setupDev(sys, rootFd, cfg);
@@ -325,11 +312,14 @@ export function finalizeRootfs(sys: Syscalls, cfg: InitConfig): void {
 }
 
 export function applyPaths(sys: Syscalls, cfg: InitConfig): void {
+  // Read once: each bind below keeps the nosuid/nodev/noexec of the mount
+  // it copies, so the table from before them still gives the right flags.
+  const mounts = mountinfo();
   for (const p of cfg.readonlyPaths) {
     if (!pathExists(p)) continue;
     try {
       sys.mount(p, p, null, C.MS_BIND | C.MS_REC, null);
-      sys.mount(p, p, null, C.MS_BIND | C.MS_REMOUNT | C.MS_RDONLY | C.MS_REC | mountFlagsOf(p), null);
+      sys.mount(p, p, null, C.MS_BIND | C.MS_REMOUNT | C.MS_RDONLY | C.MS_REC | mountFlagsOf(p, mounts), null);
     } catch (e) {
       rethrowAs(e, 'mount', `read-only ${p}`);
     }
@@ -350,7 +340,7 @@ function pathExists(p: string): boolean {
 }
 
 /** nosuid/nodev/noexec of the mount holding p, which a bind remount must keep. */
-function mountFlagsOf(p: string): number {
-  const o = mountHolding(p)?.options ?? [];
+function mountFlagsOf(p: string, mounts: MountInfo[]): number {
+  const o = mountHolding(p, mounts)?.options ?? [];
   return (o.includes('nosuid') ? C.MS_NOSUID : 0) | (o.includes('nodev') ? C.MS_NODEV : 0) | (o.includes('noexec') ? C.MS_NOEXEC : 0);
 }

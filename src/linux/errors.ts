@@ -71,3 +71,9 @@ export function describeFsError(err: unknown, what: string): Error {
   }
   return err instanceof Error ? err : new Error(String(err));
 }
+
+/** Re-raises a SyscallError as `call arg` (the caller's view of what failed); other errors pass unchanged. */
+export function rethrowAs(err: unknown, call: string, arg: string): never {
+  if (err instanceof SyscallError) throw new SyscallError(call, arg, err.errno);
+  throw err;
+}

@@ -38,7 +38,6 @@ const declarations = {
   pipe2: () => libc.func('int pipe2(_Out_ int *fds, int flags)'),
   waitpid: () => libc.func('int waitpid(int pid, _Out_ int *status, int options)'),
   poll: () => libc.func('int poll(void *fds, unsigned long nfds, int timeout)'),
-  flock: () => libc.func('int flock(int fd, int op)'),
   personality: () => libc.func('int personality(unsigned long persona)'),
   socket: () => libc.func('int socket(int domain, int type, int protocol)'),
   bind: () => libc.func('int bind(int fd, const void *addr, uint32_t len)'),
@@ -239,7 +238,10 @@ export const linux: Syscalls = {
     }
     return fds.map((_, i) => buf.readInt16LE(i * 8 + 6));
   },
-  flock(fd, exclusive) { if (f.flock(fd, exclusive ? 2 : 1) !== 0) fail('flock', `fd ${fd}`); },
+  watchReadable(fd, onReadable) {
+    const handle = koffi.node.poll(fd, { readable: true }, () => onReadable());
+    return { close() { handle.stop(); handle.close(); } };
+  },
   openTreeClone(path, recursive) {
     const OPEN_TREE_CLONE = 1;
     const AT_RECURSIVE = 0x8000;

@@ -40,7 +40,8 @@ export interface Syscalls {
   waitpid(pid: number, nohang: boolean): number | null;
   /** poll(2) on fds for POLLIN; returns the revents of each. */
   poll(fds: number[], timeoutMs: number): number[];
-  flock(fd: number, exclusive: boolean): void;
+  /** Calls onReadable from the event loop while fd is readable, until close(). */
+  watchReadable(fd: number, onReadable: () => void): { close(): void };
   personality(persona: number): void;
   /** open_tree(OPEN_TREE_CLONE): a detached copy of the mount at path (recursive for AT_RECURSIVE). */
   openTreeClone(path: string, recursive: boolean): number;

@@ -102,6 +102,7 @@
 //       syscall
 //       hlt
 import koffi from './koffi';
+import { SyscallError } from './errors';
 import { libc } from './libc';
 
 const CODE = Buffer.from([
@@ -164,9 +165,13 @@ export function trampolineAddress(): bigint {
   const PROT_READ = 1, PROT_WRITE = 2, PROT_EXEC = 4, MAP_PRIVATE = 2, MAP_ANONYMOUS = 0x20;
   const page = mmap(null, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   const addr = BigInt(koffi.address(page));
-  if (addr === 0xffffffffffffffffn) throw new Error('clone trampoline: mmap failed');
+  if (addr === 0xffffffffffffffffn) throw new SyscallError('mmap', 'clone trampoline', koffi.errno());
   new Uint8Array(koffi.view(page, 4096)).set(CODE);
-  if (mprotect(page, 4096, PROT_READ | PROT_EXEC) !== 0) throw new Error('clone trampoline: mprotect failed');
+  if (mprotect(page, 4096, PROT_READ | PROT_EXEC) !== 0) {
+    const errno = koffi.errno();
+    libc.func('int munmap(void *addr, size_t len)')(page, 4096);
+    throw new SyscallError('mprotect', 'clone trampoline', errno);
+  }
   entry = addr;
   return addr;
 }

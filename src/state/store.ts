@@ -83,16 +83,10 @@ export class Store {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') throw notExist();
       throw e;
     }
-    return JSON.parse(raw) as StoredState;
-  }
-
-  /** True when the directory exists (possibly without state.json, mid-create). */
-  exists(id: string): boolean {
     try {
-      readdirSync(this.dir(id));
-      return true;
-    } catch {
-      return false;
+      return JSON.parse(raw) as StoredState;
+    } catch (e) {
+      throw new Error(`${join(this.dir(id), 'state.json')}: invalid JSON: ${(e as Error).message}`);
     }
   }
 

@@ -1,20 +1,7 @@
 // v1 cpu: shares, CFS quota/period/burst, idle, realtime runtime/period;
 // throttling stats from cpu.stat.
-import { CgroupError, hasCode, readKeyValues, readU64, writeFile } from '../fs';
+import { CgroupError, readKeyValues, readU64, writeFile, writePair } from '../fs';
 import type { CpuSpec, Stats, V1Controller } from '../types';
-
-/** Writes two files whose valid values depend on each other: a then b, or b then a on EINVAL. */
-export function writePair(first: () => void, second: () => void): void {
-  try {
-    first();
-  } catch (err) {
-    if (!hasCode(err, 'EINVAL')) throw err;
-    second();
-    first();
-    return;
-  }
-  second();
-}
 
 function setShares(dir: string, shares: number): void {
   writeFile(dir, 'cpu.shares', shares);

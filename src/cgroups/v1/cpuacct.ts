@@ -1,5 +1,5 @@
 // v1 cpuacct: CPU usage stats only (no resources to set).
-import { mulU64, parseU64, readKeyValues, readOptional, readU64 } from '../fs';
+import { mulU64, parseU64, readKeyValues, readOptional, readOptionalU64, readU64 } from '../fs';
 import type { Stats, U64, V1Controller } from '../types';
 
 const USER_HZ_TO_NS = 1e9 / 100;
@@ -18,8 +18,9 @@ export const cpuacct: V1Controller = {
     u.percpu = readList(dir, 'cpuacct.usage_percpu');
     u.percpu_kernel = readList(dir, 'cpuacct.usage_percpu_sys');
     u.percpu_user = readList(dir, 'cpuacct.usage_percpu_user');
-    if (readOptional(dir, 'cpuacct.usage_user') !== undefined) {
-      u.user = readU64(dir, 'cpuacct.usage_user');
+    const user = readOptionalU64(dir, 'cpuacct.usage_user');
+    if (user !== undefined) {
+      u.user = user;
       u.kernel = readU64(dir, 'cpuacct.usage_sys');
     } else {
       const s = readKeyValues(dir, 'cpuacct.stat');

@@ -3,7 +3,7 @@
 // gets its parent's values; the leaf gets the spec's, else its parent's.
 import * as path from 'node:path';
 import * as fs from 'node:fs';
-import { CgroupError, mkdirOne, readFile, writeFile } from '../fs';
+import { CgroupError, mkdirOne, readFile, removeCreated, writeFile } from '../fs';
 import type { V1Controller } from '../types';
 
 /** "cpuset.cpus", or plain "cpus" on a hierarchy mounted with noprefix. */
@@ -26,11 +26,17 @@ export const cpuset: V1Controller = {
     const created: string[] = [];
     const parts = path.relative(mount, dir).split('/').filter(Boolean);
     let d = mount;
-    for (const part of parts) {
-      d = path.join(d, part);
-      if (mkdirOne(d)) created.push(d);
-      // Ancestors get their parent's values now; the leaf after the spec's are written.
-      if (d !== dir) copyIfEmpty(d);
+    try {
+      for (const part of parts) {
+        d = path.join(d, part);
+        if (mkdirOne(d)) created.push(d);
+        // Ancestors get their parent's values now; the leaf after the spec's are written.
+        if (d !== dir) copyIfEmpty(d);
+      }
+    } catch (err) {
+      // The caller never sees the list on a throw, so it could not undo these.
+      removeCreated(created);
+      throw err;
     }
     return created;
   },

@@ -3,7 +3,7 @@
 // cgroup2 mount too, which also serves the controllers only cgroup2 has
 // (hugetlb, rdma) when v1 lacks them.
 import * as path from 'node:path';
-import { CgroupError, exists, mkdirs, readPidsRecursive, removeCgroupDir, writeProc } from '../fs';
+import { CgroupError, exists, mkdirs, readPidsRecursive, removeCgroupDir, removeCreated, writeProc } from '../fs';
 import { signalFrozen } from '../signal';
 import { emptyStats } from '../types';
 import type { ApplyContext, CgroupManager, LinuxResources, Resources, V1Controller, V2Controller } from '../types';
@@ -57,19 +57,19 @@ export class V1Manager implements CgroupManager {
     for (const [h, mount] of Object.entries(o.mounts)) this.dirs[h] = path.join(mount, o.inners[h]);
   }
 
-  /** The cgroup2 controller serving `hierarchy` on a hybrid host when v1 does not mount it. */
-  private fallback(hierarchy: string): V2Controller | undefined {
-    const f = V2_FALLBACKS[hierarchy];
-    if (!f || this.dirs[hierarchy] || this.mounts[''] === undefined) return undefined;
-    return controllersOf(this.mounts['']).has(hierarchy) ? f : undefined;
-  }
-
+  /**
+   * The hierarchies r needs that v1 does not mount and the hybrid cgroup2
+   * serves instead (V2_FALLBACKS); throws for one that neither has.
+   */
   private check(r: Resources): string[] {
     if (r.unified && Object.keys(r.unified).length > 0) throw new CgroupError(ERR_V1_UNIFIED);
     const v2: string[] = [];
+    let unified: Set<string> | undefined;
     for (const c of V1_CONTROLLERS) {
       if (!c.wanted?.(r) || this.dirs[c.hierarchy]) continue;
-      if (this.fallback(c.hierarchy)) v2.push(c.hierarchy);
+      const servedByV2 = V2_FALLBACKS[c.hierarchy] !== undefined && this.mounts[''] !== undefined &&
+        (unified ??= controllersOf(this.mounts[''])).has(c.hierarchy);
+      if (servedByV2) v2.push(c.hierarchy);
       else throw new CgroupError(`cannot set ${c.hierarchy} limits: the ${c.hierarchy} cgroup hierarchy is not mounted`);
     }
     return v2;
@@ -89,11 +89,9 @@ export class V1Manager implements CgroupManager {
         const c = V1_CONTROLLERS.find((x) => x.hierarchy === h);
         created.push(...(c?.mkdir ? c.mkdir(dir, this.mounts[h]) : mkdirs(dir)));
       }
-      this.apply(r, { update: false });
+      this.apply(r, { update: false }, v2);
     } catch (err) {
-      for (const d of created.reverse()) {
-        try { removeCgroupDir(d); } catch { /* best effort */ }
-      }
+      removeCreated(created);
       throw err;
     }
   }
@@ -103,14 +101,15 @@ export class V1Manager implements CgroupManager {
     const r = resources as Resources;
     const v2 = this.check(r);
     if (v2.length) createCgroupV2(this.mounts[''], this.dirs[''], v2, false);
-    this.apply(r, { update: true });
+    this.apply(r, { update: true }, v2);
   }
 
-  private apply(r: Resources, ctx: ApplyContext): void {
+  /** v2: check()'s answer for r, so cgroup.controllers is read once per operation. */
+  private apply(r: Resources, ctx: ApplyContext, v2: readonly string[]): void {
     for (const c of V1_CONTROLLERS) {
       const dir = this.dirs[c.hierarchy];
       if (dir) c.apply?.(dir, r, ctx);
-      else if (c.wanted?.(r)) this.fallback(c.hierarchy)?.apply?.(this.dirs[''], r, ctx);
+      else if (v2.includes(c.hierarchy)) V2_FALLBACKS[c.hierarchy].apply?.(this.dirs[''], r, ctx);
     }
   }
 

@@ -1,7 +1,6 @@
 // v1 memory: limit, memsw (OCI swap = memory + swap), soft limit,
 // swappiness, OOM killer; stats from the usage/limit files and memory.stat.
-import { writePair } from './cpu';
-import { CgroupError, exists, hasCode, readKeyValues, readOptional, readU64, writeFile } from '../fs';
+import { CgroupError, exists, hasCode, readOptionalKeyValues, readU64, writeFile, writePair } from '../fs';
 import type { MemoryEntry, MemorySpec, Resources, Stats, V1Controller } from '../types';
 
 const LIMIT = 'memory.limit_in_bytes';
@@ -70,8 +69,8 @@ export const memory: V1Controller = {
     // kernel and kernelTCP are deprecated and ignored, as by runc.
   },
   stats(dir, out: Stats) {
-    if (readOptional(dir, 'memory.stat') === undefined) return;
-    const raw = readKeyValues(dir, 'memory.stat');
+    const raw = readOptionalKeyValues(dir, 'memory.stat');
+    if (raw === undefined) return;
     out.memory.raw = raw;
     out.memory.cache = raw.cache ?? 0;
     out.memory.usage = memoryEntry(dir, 'memory');

@@ -1,5 +1,5 @@
 // v1 pids: pids.max ("max" for a limit <= 0), stats from pids.current/max.
-import { MAX_U64, readOptional, readU64, writeFile } from '../fs';
+import { MAX_U64, readOptionalU64, readU64, writeFile } from '../fs';
 import type { Resources, Stats, U64, V1Controller } from '../types';
 
 /** The pids.max value for an OCI limit: a positive limit as is, anything else unlimited. */
@@ -13,8 +13,9 @@ export function applyPids(dir: string, r: Resources): void {
 
 /** runc reports an unlimited pids.max as limit 0. */
 export function statPids(dir: string, out: Stats): void {
-  if (readOptional(dir, 'pids.current') === undefined) return;
-  out.pids.current = readU64(dir, 'pids.current');
+  const current = readOptionalU64(dir, 'pids.current');
+  if (current === undefined) return;
+  out.pids.current = current;
   const max: U64 = readU64(dir, 'pids.max');
   out.pids.limit = max === MAX_U64 ? 0 : max;
 }

@@ -3,8 +3,7 @@
 // cgroup.subtree_control (a child only has the files of controllers its
 // parent enabled). As runc: all available ones for a v2 container.
 import * as path from 'node:path';
-import * as fs from 'node:fs';
-import { CgroupError, mkdirOne, readOptional, writeFile } from '../fs';
+import { CgroupError, mkdirOne, readOptional, removeCreated, writeFile } from '../fs';
 
 export function controllersOf(dir: string, file = 'cgroup.controllers'): Set<string> {
   return new Set((readOptional(dir, file) ?? '').split(/\s+/).filter(Boolean));
@@ -47,9 +46,7 @@ export function createCgroupV2(root: string, dir: string, want: 'all' | string[]
       checkType(current, domain);
     }
   } catch (err) {
-    for (const d of created.reverse()) {
-      try { fs.rmdirSync(d); } catch { /* best effort */ }
-    }
+    removeCreated(created);
     throw err;
   }
   return created;

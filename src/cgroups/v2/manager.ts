@@ -1,7 +1,7 @@
 // The cgroup v2 manager: one directory under the cgroup2 mount (root), the
 // controller modules applied in runc's order, the device filter through a
 // loader seam, unified keys last.
-import { CgroupError, exists, readPidsRecursive, removeCgroupDir, writeFile, writeProc } from '../fs';
+import { CgroupError, exists, readPidsRecursive, removeCgroupDir, removeCreated, writeFile, writeProc } from '../fs';
 import { signalFrozen } from '../signal';
 import { emptyStats } from '../types';
 import type { ApplyContext, CgroupManager, LinuxResources, Resources, V2Controller } from '../types';
@@ -69,9 +69,7 @@ export class V2Manager implements CgroupManager {
     try {
       this.apply(r, { update: false });
     } catch (err) {
-      for (const d of created.reverse()) {
-        try { removeCgroupDir(d); } catch { /* best effort */ }
-      }
+      removeCreated(created);
       throw err;
     }
   }

@@ -2,7 +2,7 @@
 // convert.ts), memory.low for the reservation, and runc's checkBeforeUpdate.
 // swappiness and disableOOMKiller have no v2 file and are ignored, as by runc.
 import { memorySwapToV2 } from '../convert';
-import { addU64, CgroupError, exists, MAX_U64, readKeyValues, readOptional, readU64, writeFile } from '../fs';
+import { addU64, CgroupError, exists, MAX_U64, readKeyValues, readOptionalU64, readU64, writeFile } from '../fs';
 import type { MemorySpec, Stats, U64, V2Controller } from '../types';
 
 /** -1 is "max" (the v1 way to say unlimited). */
@@ -46,19 +46,20 @@ export const memory: V2Controller = {
     if (m.reservation) writeFile(dir, 'memory.low', v2Value(m.reservation));
   },
   stats(dir, out: Stats) {
-    if (readOptional(dir, 'memory.current') === undefined) return;
+    const usage = readOptionalU64(dir, 'memory.current');
+    if (usage === undefined) return;
     const raw = readKeyValues(dir, 'memory.stat');
     out.memory.raw = raw;
     out.memory.cache = raw.file ?? 0;
-    const usage = readU64(dir, 'memory.current');
     const limit = readU64(dir, 'memory.max');
     out.memory.usage = { usage, limit, max: readU64(dir, 'memory.peak'), failcnt: readKeyValues(dir, 'memory.events').max ?? 0 };
-    if (readOptional(dir, 'memory.swap.current') !== undefined) {
+    const swapUsage = readOptionalU64(dir, 'memory.swap.current');
+    if (swapUsage !== undefined) {
       // As runc: report swap as v1's memory+swap.
       const swapLimit: U64 = readU64(dir, 'memory.swap.max');
       const sum = swapLimit === MAX_U64 || limit === MAX_U64 ? MAX_U64 : addU64(swapLimit, limit);
       out.memory.swap = {
-        usage: addU64(readU64(dir, 'memory.swap.current'), usage),
+        usage: addU64(swapUsage, usage),
         limit: typeof sum === 'bigint' && sum > MAX_U64 ? MAX_U64 : sum,
         max: readU64(dir, 'memory.swap.peak'),
         failcnt: readKeyValues(dir, 'memory.swap.events').fail ?? 0,

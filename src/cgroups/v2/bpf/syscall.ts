@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import koffi from '../../../linux/koffi';
 import { libc } from '../../../linux/libc';
-import { errnoDescription, errnoName } from '../../../linux/errors';
+import { SyscallError } from '../../../linux/errors';
 import { CgroupError } from '../../fs';
 
 const SYS_BPF: Record<string, number> = { x64: 321, arm64: 280 };
@@ -33,10 +33,7 @@ function bpf(cmd: number, attr: Buffer, what: string): number {
   if (nr === undefined) throw new CgroupError(`bpf: unsupported architecture ${process.arch}`);
   sysBpf ??= libc.func('syscall', 'long', ['long', 'long', 'void *', 'long']) as unknown as SyscallFn;
   const r = Number(sysBpf(nr, cmd, attr, attr.length));
-  if (r < 0) {
-    const errno = koffi.errno();
-    throw new CgroupError(`bpf ${what}: ${errnoName(errno)}: ${errnoDescription(errno)}`, errnoName(errno));
-  }
+  if (r < 0) throw new SyscallError('bpf', what, koffi.errno());
   return r;
 }
 
@@ -68,7 +65,7 @@ export function loadDeviceProgram(insns: Buffer): number {
       return attempt(log);
     } catch {
       const text = log.toString('utf8', 0, Math.max(0, log.indexOf(0))).trim();
-      throw new CgroupError(`${(err as Error).message}${text ? `: ${text}` : ''}`, (err as CgroupError).code);
+      throw new CgroupError(`${(err as Error).message}${text ? `: ${text}` : ''}`, (err as SyscallError).code);
     }
   }
 }
