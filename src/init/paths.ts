@@ -53,17 +53,19 @@ export function ensureInRoot(sys: Syscalls, rootFd: number, path: string, last: 
           parent = -1;
           return ensureInRoot(sys, rootFd, posix.normalize(`${base}/${parts.slice(i + 1).join('/')}`), last, depth + 1);
         }
+        // Another process may create the same entry between our open and
+        // our mkdir (containers sharing one rootfs, as runc allows): EEXIST
+        // then means it is there, and the open below resolves it safely.
         const isLast = i === parts.length - 1;
-        if (isLast && last === 'file') {
-          const created = sys.openat2(parent, parts[i], C.O_CREAT | C.O_EXCL | C.O_WRONLY | C.O_CLOEXEC, 0o644,
-            C.RESOLVE_BENEATH | C.RESOLVE_NO_SYMLINKS);
-          closeSync(created);
-        } else {
-          try {
+        try {
+          if (isLast && last === 'file') {
+            closeSync(sys.openat2(parent, parts[i], C.O_CREAT | C.O_EXCL | C.O_WRONLY | C.O_CLOEXEC, 0o644,
+              C.RESOLVE_BENEATH | C.RESOLVE_NO_SYMLINKS));
+          } else {
             sys.mkdirat(parent, parts[i], 0o755);
-          } catch (e) {
-            rethrowAs(e, 'mkdir', sofar);
           }
+        } catch (e) {
+          if (!(e instanceof SyscallError && e.code === 'EEXIST')) rethrowAs(e, isLast && last === 'file' ? 'create' : 'mkdir', sofar);
         }
         fd = openInRoot(sys, rootFd, sofar);
       }
