@@ -60,8 +60,20 @@ export function writeFile(dir: string, file: string, value: string | number): vo
       fs.closeSync(fd);
     }
   } catch (err) {
-    throw fsError(`write ${p} ${v}`, err);
+    const e = fsError(`write ${p} ${v}`, err);
+    const refused = hasCode(err, 'ENOENT') ? refusals.get(file.split('.')[0]) : undefined;
+    if (refused) e.message += ` (${refused})`;
+    throw e;
   }
+}
+
+// Controllers a cgroup.subtree_control write refused during this process:
+// a controller's file is then missing, and its ENOENT alone would hide why.
+const refusals = new Map<string, string>();
+
+export function noteRefusal(controller: string, dir: string, err: unknown): void {
+  const code = (err as { code?: unknown } | null)?.code;
+  refusals.set(controller, `the ${controller} controller could not be enabled in ${path.join(dir, 'cgroup.subtree_control')}${typeof code === 'string' ? `: ${code}` : ''}`);
 }
 
 /** Writes two files whose valid values depend on each other: a then b, or b then a on EINVAL. */

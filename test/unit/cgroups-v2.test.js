@@ -268,6 +268,43 @@ test('addProcess, pids (recursive), freeze/thaw through cgroup.freeze and cgroup
   }
 });
 
+test('a controller subtree_control refused names that refusal where its file is missing', () => {
+  const leafFiles = Object.fromEntries(Object.entries(LEAF_FILES).filter(([f]) => !f.startsWith('memory.')));
+  const root = fakeTree({ leafFiles });
+  try {
+    // The kernel refuses memory in tsrun/ (EBUSY there: processes in it); a
+    // file that reads but cannot be opened for writing, even by root, stands
+    // in for the refusal here.
+    const sc = path.join(root, 'tsrun/cgroup.subtree_control');
+    fs.rmSync(sc);
+    fs.symlinkSync('/proc/version', sc);
+    const refusedCode = (f) => { try { fs.writeFileSync(f, '+memory'); } catch (e) { return e.code; } return 'none'; };
+    const { m } = manager(root);
+    assert.throws(() => m.create({ memory: { limit: 1048576 } }),
+      (e) => /memory\.max 1048576: ENOENT/.test(e.message)
+        && e.message.endsWith(`(the memory controller could not be enabled in ${sc}: ${refusedCode(sc)})`));
+  } finally {
+    fs.rmSync(root, { recursive: true });
+  }
+});
+
+test('a freeze whose check fails is thawed back, not left half frozen', () => {
+  const root = fakeTree();
+  try {
+    const { m } = manager(root);
+    m.create(undefined);
+    const leaf = path.join(root, 'tsrun/c1');
+    // cgroup.events unreadable: the poll throws instead of timing out.
+    fs.rmSync(path.join(leaf, 'cgroup.events'));
+    fs.mkdirSync(path.join(leaf, 'cgroup.events'));
+    assert.throws(() => m.freeze(), /cgroup\.events/);
+    assert.equal(fs.readFileSync(path.join(leaf, 'cgroup.freeze'), 'utf8'), '0');
+    assert.equal(m.isFrozen(), false);
+  } finally {
+    fs.rmSync(root, { recursive: true });
+  }
+});
+
 test('stats: runc\'s field names from cpu.stat, memory.*, io.stat, pids.* and hugetlb.*', () => {
   const root = fakeTree();
   try {

@@ -13,15 +13,18 @@ function state(dir: string): string {
 
 export function freezeV1(dir: string): void {
   let last = '';
-  const frozen = pollUntil(() => {
-    writeFile(dir, 'freezer.state', 'FROZEN');
-    last = state(dir);
-    if (last !== 'FROZEN' && last !== 'FREEZING') throw new CgroupError(`unexpected freezer state ${last} in ${dir} while freezing`);
-    return last === 'FROZEN';
-  }, TIMEOUT_MS);
-  if (!frozen) {
+  try {
+    const frozen = pollUntil(() => {
+      writeFile(dir, 'freezer.state', 'FROZEN');
+      last = state(dir);
+      if (last !== 'FROZEN' && last !== 'FREEZING') throw new CgroupError(`unexpected freezer state ${last} in ${dir} while freezing`);
+      return last === 'FROZEN';
+    }, TIMEOUT_MS);
+    if (!frozen) throw new CgroupError(`unable to freeze ${dir}: freezer.state stayed ${last}`);
+  } catch (e) {
+    // Whatever failed, a half-frozen (FREEZING) cgroup is not left behind.
     try { writeFile(dir, 'freezer.state', 'THAWED'); } catch { /* best effort */ }
-    throw new CgroupError(`unable to freeze ${dir}: freezer.state stayed ${last}`);
+    throw e;
   }
 }
 

@@ -3,7 +3,7 @@
 // cgroup.subtree_control (a child only has the files of controllers its
 // parent enabled). As runc: all available ones for a v2 container.
 import * as path from 'node:path';
-import { CgroupError, mkdirOne, readOptional, removeCreated, writeFile } from '../fs';
+import { CgroupError, mkdirOne, noteRefusal, readOptional, removeCreated, writeFile } from '../fs';
 
 export function controllersOf(dir: string, file = 'cgroup.controllers'): Set<string> {
   return new Set((readOptional(dir, file) ?? '').split(/\s+/).filter(Boolean));
@@ -12,7 +12,7 @@ export function controllersOf(dir: string, file = 'cgroup.controllers'): Set<str
 /**
  * Enables controllers for dir's children: `want` ("all" = every controller
  * dir has) minus those already on. Tried all at once, then one by one;
- * refusals are left for the writes of the controller's files to report.
+ * a refusal is reported by the first write of that controller's files.
  */
 export function enableControllers(dir: string, want: 'all' | string[]): void {
   const available = controllersOf(dir);
@@ -23,7 +23,7 @@ export function enableControllers(dir: string, want: 'all' | string[]): void {
     writeFile(dir, 'cgroup.subtree_control', missing.map((c) => `+${c}`).join(' '));
   } catch {
     for (const c of missing) {
-      try { writeFile(dir, 'cgroup.subtree_control', `+${c}`); } catch { /* reported later */ }
+      try { writeFile(dir, 'cgroup.subtree_control', `+${c}`); } catch (e) { noteRefusal(c, dir, e); }
     }
   }
 }

@@ -13,11 +13,16 @@ function set(dir: string, on: boolean): void {
     throw new CgroupError(`freezer not supported: ${dir}/cgroup.freeze does not exist`);
   }
   writeFile(dir, 'cgroup.freeze', on ? '1' : '0');
-  if (!pollUntil(() => frozenEvent(dir) === (on ? 1 : 0), TIMEOUT_MS)) {
+  try {
+    if (!pollUntil(() => frozenEvent(dir) === (on ? 1 : 0), TIMEOUT_MS)) {
+      throw new CgroupError(`timeout waiting for ${dir}/cgroup.events to report frozen ${on ? 1 : 0}`);
+    }
+  } catch (e) {
+    // A failed freeze, timed out or not, is thawed back.
     if (on) {
       try { writeFile(dir, 'cgroup.freeze', '0'); } catch { /* best effort */ }
     }
-    throw new CgroupError(`timeout waiting for ${dir}/cgroup.events to report frozen ${on ? 1 : 0}`);
+    throw e;
   }
 }
 
