@@ -110,6 +110,7 @@ export const SYS_openat2 = 437;
 export const SYS_capget = 125;
 export const SYS_ioprio_set = 251;
 export const SYS_sched_setattr = 314;
+export const SYS_bpf = 321;
 export const SYS_capset = 126;
 
 export const LINUX_CAPABILITY_VERSION_3 = 0x20080522;

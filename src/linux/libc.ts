@@ -347,4 +347,12 @@ export const linux: Syscalls = {
     attr.writeBigUInt64LE(a.period, 40);
     if (Number(f.sysPtr(C.SYS_sched_setattr, 0, attr, 0)) !== 0) fail('sched_setattr', `policy ${a.policy}`);
   },
+  bpf(cmd, attr, what) {
+    const r = Number(f.sysPtr(C.SYS_bpf, cmd, attr, attr.length));
+    if (r < 0) fail('bpf', what);
+    return r;
+  },
+  address(buf) {
+    return BigInt(koffi.address(buf));
+  },
 };

@@ -69,6 +69,10 @@ export interface Syscalls {
   dup2(oldFd: number, newFd: number): void;
   ioprioSet(value: number): void;
   schedSetattr(attr: SchedAttr): void;
+  /** bpf(2) with a union bpf_attr laid out in attr; returns the call's result (an fd for some commands). */
+  bpf(cmd: number, attr: Buffer, what: string): number;
+  /** The address of a Buffer's memory, for the pointers a struct passed to the kernel holds. */
+  address(buf: Buffer): bigint;
 }
 
 export interface SchedAttr {

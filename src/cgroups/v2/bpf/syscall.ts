@@ -3,12 +3,9 @@
 // attached before (found with BPF_PROG_QUERY and recognised by name). union
 // bpf_attr is laid out by hand in a zeroed Buffer.
 import * as fs from 'node:fs';
-import koffi from '../../../linux/koffi';
-import { libc } from '../../../linux/libc';
-import { SyscallError } from '../../../linux/errors';
+import type { SyscallError } from '../../../linux/errors';
+import { linux as sys } from '../../../linux/libc';
 import { CgroupError } from '../../fs';
-
-const SYS_BPF: Record<string, number> = { x64: 321, arm64: 280 };
 
 const BPF_PROG_LOAD = 5;
 const BPF_PROG_ATTACH = 8;
@@ -25,19 +22,8 @@ export const PROG_NAME = 'tsrun_devices';
 const LICENSE = 'Apache';
 const ATTR_SIZE = 128;
 
-type SyscallFn = (nr: number, cmd: number, attr: Buffer, size: number) => number | bigint;
-let sysBpf: SyscallFn | undefined;
-
-function bpf(cmd: number, attr: Buffer, what: string): number {
-  const nr = SYS_BPF[process.arch];
-  if (nr === undefined) throw new CgroupError(`bpf: unsupported architecture ${process.arch}`);
-  sysBpf ??= libc.func('syscall', 'long', ['long', 'long', 'void *', 'long']) as unknown as SyscallFn;
-  const r = Number(sysBpf(nr, cmd, attr, attr.length));
-  if (r < 0) throw new SyscallError('bpf', what, koffi.errno());
-  return r;
-}
-
-const addr = (b: Buffer): bigint => BigInt(koffi.address(b));
+const bpf = (cmd: number, attr: Buffer, what: string): number => sys.bpf(cmd, attr, what);
+const addr = (b: Buffer): bigint => sys.address(b);
 
 /** Loads the program; returns its fd. On a verifier refusal the error carries the verifier log. */
 export function loadDeviceProgram(insns: Buffer): number {
