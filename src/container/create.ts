@@ -12,7 +12,7 @@ import { Store, type StoredState } from '../state/store';
 import type { InitMessage } from '../sync';
 import type { Normalized } from './config';
 import { earlyCloneFlags, readSpec } from './spec-file';
-import { connectConsole, spawnInit, writeIdMaps, writePidFile } from './spawn';
+import { connectConsole, killChild, spawnInit, writeIdMaps, writePidFile } from './spawn';
 import { SPEC_VERSION } from '../version';
 import type { CgroupManager } from '../cgroups';
 
@@ -41,8 +41,9 @@ export interface CreateOptions {
 
 function describeWait(status: number | null): string {
   if (status === null) return 'still running';
-  if ((status & 0x7f) === 0) return `exit status ${(status >> 8) & 0xff}`;
-  return `signal ${status & 0x7f}`;
+  const { waitOutcome } = require('../linux/signals') as typeof import('../linux/signals');
+  const o = waitOutcome(status);
+  return o.code !== null ? `exit status ${o.code}` : `signal ${o.signal}`;
 }
 
 /** fds handed over by socket activation (systemd's LISTEN_FDS), passed on as runc does. */
@@ -226,10 +227,7 @@ export function create(opts: CreateOptions): StoredState {
     if (parent >= 0) closeSync(parent);
     if (consoleFd >= 0) closeSync(consoleFd);
     if (fifoFd >= 0) closeSync(fifoFd);
-    if (pid > 0) {
-      try { sys.kill(pid, 9); } catch { /* already gone */ }
-      try { sys.waitpid(pid, false); } catch { /* reaped */ }
-    }
+    if (pid > 0) killChild(pid);
     try {
       // A hook the init started may still be in the cgroup.
       if (cgroup && cgroup.pids().length) cgroup.signalAll(9);

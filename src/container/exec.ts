@@ -7,6 +7,7 @@
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { ownNamespace } from '../linux/proc';
 import { errnoName } from '../linux/errors';
+import { waitOutcome } from '../linux/signals';
 import { EXEC_FAILED, RuntimeError } from '../errors';
 import type { ExecConfig } from '../init/exec';
 import * as C from '../linux/constants';
@@ -15,10 +16,9 @@ import type { Process } from '../spec/types';
 import { CAPABILITIES } from '../spec/capabilities';
 import { SyncChannel, type InitMessage } from '../sync';
 import { normalizeProcess } from './config';
-import { connectConsole, writePidFile } from './spawn';
 import { loadContainer } from './load';
 import { loadCgroup } from './cgroup';
-import { cloneInit, passFds } from './spawn';
+import { cloneInit, connectConsole, killChild, passFds, writePidFile } from './spawn';
 import { waitForChild } from './wait';
 
 export interface ExecOptions {
@@ -108,7 +108,8 @@ function cloneInContainer(initPid: number, syncFd: number, preserveFds: number, 
     if (!forks) return first;
     // The first child only joined, forked and reported; it is done.
     const status = sys.waitpid(first, false) ?? 0;
-    const code = (status >> 8) & 0xff;
+    // The trampoline exits with the errno of the call that failed.
+    const { code } = waitOutcome(status);
     if (status !== 0) throw fail(`joining the container's namespaces (${types.join(', ')}): ${code ? errnoName(code) : `status ${status}`}`);
     const buf = Buffer.alloc(4);
     if (readSync(r, buf, 0, 4, null) !== 4) throw fail('joining the container\'s namespaces: no pid reported');
@@ -159,14 +160,11 @@ export async function exec(opts: ExecOptions): Promise<number> {
     if (!execing) {
       const status = sys.waitpid(pid, false) ?? 0;
       pid = 0;
-      const code = (status >> 8) & 0xff;
+      const { code } = waitOutcome(status);
       throw fail(`exec: the process failed before it could start${code ? ` (${errnoName(code)})` : ''}`);
     }
   } catch (e) {
-    if (pid > 0) {
-      try { sys.kill(pid, 9); } catch { /* gone */ }
-      try { sys.waitpid(pid, false); } catch { /* reaped */ }
-    }
+    if (pid > 0) killChild(pid);
     throw e instanceof RuntimeError ? e : fail((e as Error).message);
   } finally {
     if (child >= 0) closeSync(child);

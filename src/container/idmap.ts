@@ -11,7 +11,7 @@ import { linux as sys } from '../linux/libc';
 import { parseMountOptions } from '../spec/mount-options';
 import type { IdMapping, Spec } from '../spec/types';
 import { idMap } from './config';
-import { writeIdMaps } from './spawn';
+import { killChild, writeIdMaps } from './spawn';
 
 
 /** A user namespace with these maps, held by an fd (its short-lived holder process is gone). */
@@ -27,10 +27,7 @@ function usernsWithMaps(uid: IdMapping[], gid: IdMapping[]): number {
   } finally {
     closeSync(r);
     closeSync(w);
-    if (pid > 0) {
-      sys.kill(pid, 9);
-      sys.waitpid(pid, false);
-    }
+    if (pid > 0) killChild(pid);
   }
 }
 

@@ -22,6 +22,12 @@ export function passFds(syncFd: number, preserveFds: number, ...more: number[]):
   for (const fd of more) if (fd >= 0) sys.fcntlSetCloexec(fd, false);
 }
 
+/** SIGKILL to a child of ours, then reaps it: the clean-up of a failed start. */
+export function killChild(pid: number): void {
+  try { sys.kill(pid, 9); } catch { /* already gone */ }
+  try { sys.waitpid(pid, false); } catch { /* reaped */ }
+}
+
 export function cloneInit(syncFd: number, cloneFlags: number, opts: CloneOptions = {}): number {
   return cloneExec(INIT_ENTRY, [`_TSRUN_SYNC_FD=${syncFd}`], cloneFlags, opts);
 }

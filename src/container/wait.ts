@@ -3,6 +3,7 @@
 // koffi (sys.watchReadable), so the signal handlers that forward signals keep running.
 import { closeSync } from 'node:fs';
 import { linux as sys } from '../linux/libc';
+import { shellExitCode } from '../linux/signals';
 
 const FORWARDED: NodeJS.Signals[] = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTERM', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH', 'SIGCONT'];
 
@@ -20,8 +21,7 @@ export async function waitForChild(pid: number): Promise<number> {
         resolve(sys.waitpid(pid, false) ?? 0);
       });
     });
-    if ((status & 0x7f) === 0) return (status >> 8) & 0xff;
-    return 128 + (status & 0x7f);
+    return shellExitCode(status);
   } finally {
     for (const sig of FORWARDED) process.off(sig, forward);
     closeSync(pidfd);

@@ -31,3 +31,14 @@ export function parseSignal(raw: string): number | undefined {
   }
   return undefined;
 }
+
+/** A waitpid(2) status: how the process ended. */
+export function waitOutcome(status: number): { code: number; signal: 0 } | { code: null; signal: number } {
+  return (status & 0x7f) === 0 ? { code: (status >> 8) & 0xff, signal: 0 } : { code: null, signal: status & 0x7f };
+}
+
+/** A waitpid(2) status as a shell reports it: the exit code, or 128 + the signal. */
+export function shellExitCode(status: number): number {
+  const o = waitOutcome(status);
+  return o.code ?? 128 + o.signal;
+}
