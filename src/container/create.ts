@@ -131,7 +131,8 @@ export function create(opts: CreateOptions): StoredState {
     if (listenFds && n.init.process) n.init.process.env.push(`LISTEN_FDS=${listenFds}`, 'LISTEN_PID=1');
     const notifySocket = setupNotifySocket(n.init, store.dir(opts.id));
     const hasIdmap = Boolean(spec.mounts?.some((m) => m.options?.some((o) => o === 'idmap' || o === 'ridmap')));
-    n.init.idmappedMounts = hasIdmap ? (require('./idmap') as typeof import('./idmap')).idmappedMounts(spec, n.init).map((w) => w.index) : [];
+    const idmapped = hasIdmap ? (require('./idmap') as typeof import('./idmap')).idmappedMounts(spec, n.init) : [];
+    n.init.idmappedMounts = idmapped.map((w) => w.index);
     if (n.init.process && spec.process?.terminal) {
       consoleFd = connectConsole(opts.consoleSocket);
       n.init.console = { socketFd: consoleFd, height: spec.process.consoleSize?.height, width: spec.process.consoleSize?.width };
@@ -181,7 +182,7 @@ export function create(opts: CreateOptions): StoredState {
       if (msg.type === 'error') throw new RuntimeError(msg.msg);
       if (msg.type === 'ready') break;
       if (msg.type === 'idmap') {
-        (require('./idmap') as typeof import('./idmap')).sendIdmappedMounts(spec, n.init, pid, parent);
+        (require('./idmap') as typeof import('./idmap')).sendIdmappedMounts(idmapped, n.init, pid, parent);
         continue;
       }
       if (msg.type === 'cgroup') {

@@ -31,9 +31,11 @@ function usernsWithMaps(uid: IdMapping[], gid: IdMapping[]): number {
   }
 }
 
-/** The idmapped mounts of spec: [index in mounts, mappings, recursive]. */
-export function idmappedMounts(spec: Spec, init: InitConfig): { index: number; uid: IdMapping[]; gid: IdMapping[]; recursive: boolean }[] {
-  const out: { index: number; uid: IdMapping[]; gid: IdMapping[]; recursive: boolean }[] = [];
+/** An idmapped mount of the spec: its index in mounts, its mappings, and whether it is recursive. */
+export interface IdmappedMount { index: number; uid: IdMapping[]; gid: IdMapping[]; recursive: boolean }
+
+export function idmappedMounts(spec: Spec, init: InitConfig): IdmappedMount[] {
+  const out: IdmappedMount[] = [];
   (spec.mounts ?? []).forEach((m, i) => {
     const idmap = parseMountOptions(m.options).idmap;
     if (!idmap) return;
@@ -54,12 +56,11 @@ export function idmappedMounts(spec: Spec, init: InitConfig): { index: number; u
  * with the runtime's privilege in the host's user namespace, and sends each
  * to the init over the sync socket.
  */
-export function sendIdmappedMounts(spec: Spec, init: InitConfig, initPid: number, sock: number): void {
+export function sendIdmappedMounts(wanted: IdmappedMount[], init: InitConfig, initPid: number, sock: number): void {
   const own = openSync('/proc/self/ns/mnt', O_RDONLY | O_CLOEXEC);
   const theirs = openSync(`/proc/${initPid}/ns/mnt`, O_RDONLY | O_CLOEXEC);
   const fds: number[] = [];
   try {
-    const wanted = idmappedMounts(spec, init);
     const usernsFds = wanted.map((w) => usernsWithMaps(w.uid, w.gid));
     try {
       // setns(CLONE_NEWNS) needs a thread with its own fs_struct.
