@@ -131,6 +131,7 @@ export function normalize(spec: Spec, bundle: string, fifoFd: number, opts: { id
     fifoFd,
     preserveFds: opts.preserveFds,
     console: null,
+    stdio: null,
     idmappedMounts: [],
     cgroupPaths: null,
     newCgroupNs,

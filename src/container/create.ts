@@ -2,7 +2,7 @@
 // directory and exec fifo, starts the init in its namespaces, feeds it the
 // normalized config over the sync channel and returns once it is ready, or
 // removes every trace of the container when anything fails.
-import { chmodSync, closeSync, openSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, fchownSync, openSync, writeSync } from 'node:fs';
 import { O_CLOEXEC, O_PATH } from '../linux/constants';
 import { resolve } from 'node:path';
 import { RuntimeError } from '../errors';
@@ -15,6 +15,7 @@ import { earlyCloneFlags, readSpec } from './spec-file';
 import { connectConsole, killChild, spawnInit, writeIdMaps, writePidFile } from './spawn';
 import { SPEC_VERSION } from '../version';
 import type { CgroupManager } from '../cgroups';
+import type { IdMapping } from '../spec/types';
 
 // Only what starting the init needs is loaded up front; the rest loads after
 // the clone, while the init's Node starts up.
@@ -36,6 +37,8 @@ export interface CreateOptions {
   consoleSocket?: string;
   noPivot?: boolean;
   preserveFds?: number;
+  /** fds to become the process's stdin, stdout and stderr (StdioRelay.child); default: ours. */
+  stdio?: number[];
 }
 
 
@@ -44,6 +47,21 @@ function describeWait(status: number | null): string {
   const { waitOutcome } = require('../linux/signals') as typeof import('../linux/signals');
   const o = waitOutcome(status);
   return o.code !== null ? `exit status ${o.code}` : `signal ${o.signal}`;
+}
+
+/**
+ * The relay pipes belong to the container's root, as runc makes them, so
+ * that its processes can reopen /proc/self/fd/N (/dev/stdout) too. Best
+ * effort: an unprivileged runtime may not give them away.
+ */
+function giveToContainerRoot(fds: number[], uidMap?: IdMapping[], gidMap?: IdMapping[]): void {
+  const root = (map?: IdMapping[]) => map?.find((m) => m.containerID === 0 && m.size > 0)?.hostID;
+  const uid = root(uidMap);
+  const gid = root(gidMap);
+  if (uid === undefined || gid === undefined) return;
+  for (const fd of fds) {
+    try { fchownSync(fd, uid, gid); } catch (e) { debug(`fchown relay pipe to ${uid}:${gid}: ${(e as NodeJS.ErrnoException).code}`); }
+  }
 }
 
 /** fds handed over by socket activation (systemd's LISTEN_FDS), passed on as runc does. */
@@ -119,14 +137,22 @@ export function create(opts: CreateOptions): StoredState {
     fifoFd = openSync(fifo, O_PATH | O_CLOEXEC);
     const listenFds = socketActivationFds();
     const preserveFds = listenFds + (opts.preserveFds ?? 0);
+    // Not with a terminal: the pty is the process's stdio (and such a
+    // config never takes the early clone below).
+    let stdio = opts.stdio ?? [];
     if (earlyFlags !== null) {
       [parent, child] = sys.socketpair();
-      pid = spawnInit(child, earlyFlags, null, preserveFds, [fifoFd]);
+      pid = spawnInit(child, earlyFlags, null, preserveFds, [fifoFd, ...stdio]);
     }
     const { normalize, validateSpec, setupNotifySocket, newCgroup, recordCgroup, SyncChannel, processStartTime } = later();
     const spec = validated ?? validateSpec(raw, bundle);
     if (spec.linux?.seccomp) warn('config.json: linux.seccomp is not applied by this version of tsrun; running without a seccomp filter');
     const n = normalize(spec, bundle, fifoFd, { id: opts.id, noPivot: Boolean(opts.noPivot), preserveFds });
+    if (spec.process?.terminal) stdio = [];
+    if (stdio.length) {
+      n.init.stdio = stdio;
+      if (n.userns) giveToContainerRoot(stdio, spec.linux?.uidMappings as IdMapping[] | undefined, spec.linux?.gidMappings as IdMapping[] | undefined);
+    }
     if (earlyFlags !== null && n.cloneFlags !== earlyFlags) throw new Error(`internal error: clone flags ${earlyFlags} before validation, ${n.cloneFlags} after`);
     if (listenFds && n.init.process) n.init.process.env.push(`LISTEN_FDS=${listenFds}`, 'LISTEN_PID=1');
     const notifySocket = setupNotifySocket(n.init, store.dir(opts.id));
@@ -144,7 +170,7 @@ export function create(opts: CreateOptions): StoredState {
         // then does it exec as root of its user namespace, with capabilities.
         const [waitR, waitW] = sys.pipe();
         try {
-          pid = spawnInit(child, n.cloneFlags, n.joinPid, preserveFds, [consoleFd, fifoFd], { waitFd: waitR, uid: 0, gid: 0 });
+          pid = spawnInit(child, n.cloneFlags, n.joinPid, preserveFds, [consoleFd, fifoFd, ...stdio], { waitFd: waitR, uid: 0, gid: 0 });
           writeIdMaps(pid, n.userns);
           writeSync(waitW, '1');
         } finally {
@@ -152,7 +178,7 @@ export function create(opts: CreateOptions): StoredState {
           closeSync(waitW);
         }
       } else {
-        pid = spawnInit(child, n.cloneFlags, n.joinPid, preserveFds, [consoleFd, fifoFd]);
+        pid = spawnInit(child, n.cloneFlags, n.joinPid, preserveFds, [consoleFd, fifoFd, ...stdio]);
       }
     }
     closeSync(child);

@@ -19,6 +19,7 @@ import { normalizeProcess } from './config';
 import { loadContainer } from './load';
 import { loadCgroup } from './cgroup';
 import { cloneInit, connectConsole, killChild, passFds, writePidFile } from './spawn';
+import { StdioRelay } from './relay';
 import { waitForChild } from './wait';
 
 export interface ExecOptions {
@@ -92,13 +93,13 @@ const JOINED = ['user', 'ipc', 'uts', 'net', 'cgroup', 'time', 'pid'];
  * namespace, which Node cannot), then forks once more so the process is a
  * member of the container's pid namespace, still our child (CLONE_PARENT).
  */
-function cloneInContainer(initPid: number, syncFd: number, preserveFds: number, consoleFd: number): number {
+function cloneInContainer(initPid: number, syncFd: number, preserveFds: number, passed: number[]): number {
   const types = JOINED.filter((t) => ownNamespace(initPid, t));
   const fds = types.map((t) => openSync(`/proc/${initPid}/ns/${t}`, C.O_RDONLY | C.O_CLOEXEC));
   const inUserns = types.includes('user');
   const [r, w] = sys.pipe();
   try {
-    passFds(syncFd, preserveFds, consoleFd);
+    passFds(syncFd, preserveFds, ...passed);
     const forks = types.includes('pid');
     const first = cloneInit(syncFd, 0, {
       joinFds: fds,
@@ -135,10 +136,13 @@ export async function exec(opts: ExecOptions): Promise<number> {
   let child = -1;
   let consoleFd = -1;
   let pid = 0;
+  // In the foreground without a terminal, stdio goes through a relay (relay.ts).
+  let relay: StdioRelay | null = null;
   try {
     if (spec.terminal) consoleFd = connectConsole(opts.consoleSocket);
+    else if (!opts.detach) relay = StdioRelay.open();
     [parent, child] = sys.socketpair();
-    pid = cloneInContainer(state.pid, child, opts.preserveFds, consoleFd);
+    pid = cloneInContainer(state.pid, child, opts.preserveFds, [consoleFd, ...(relay?.child ?? [])]);
     closeSync(child);
     child = -1;
     // Into the container's cgroup while the init only waits for its config.
@@ -146,7 +150,7 @@ export async function exec(opts: ExecOptions): Promise<number> {
     const ch = new SyncChannel(parent);
     const mntNs = ownNamespace(state.pid, 'mnt') ? `/proc/${state.pid}/ns/mnt` : null;
     const cfg: ExecConfig = {
-      mode: 'exec', mntNs, process: proc, preserveFds: opts.preserveFds,
+      mode: 'exec', mntNs, process: proc, preserveFds: opts.preserveFds, stdio: relay ? relay.child : null,
       console: consoleFd >= 0 ? { socketFd: consoleFd, height: spec.consoleSize?.height, width: spec.consoleSize?.width } : null,
     };
     ch.send({ type: 'config', payload: cfg });
@@ -165,13 +169,18 @@ export async function exec(opts: ExecOptions): Promise<number> {
     }
   } catch (e) {
     if (pid > 0) killChild(pid);
+    relay?.close();
     throw e instanceof RuntimeError ? e : fail((e as Error).message);
   } finally {
     if (child >= 0) closeSync(child);
     if (parent >= 0) closeSync(parent);
     if (consoleFd >= 0) closeSync(consoleFd);
   }
+  relay?.closeChildEnds();
+  const pumping = relay?.pump();
   if (opts.pidFile) writePidFile(opts.pidFile, pid);
   if (opts.detach) return 0;
-  return waitForChild(pid);
+  const code = await waitForChild(pid);
+  await pumping;
+  return code;
 }

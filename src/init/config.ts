@@ -69,6 +69,8 @@ export interface InitConfig {
   cgroupPaths: Record<string, string> | null;
   /** process.terminal: where to send the pty master. */
   console: ConsoleConfig | null;
+  /** Inherited fds that become the process's 0, 1 and 2 (the runtime's relay pipes), or null to keep the runtime's stdio. */
+  stdio: number[] | null;
   /** personality(2) value, or null. */
   personality: number | null;
   /** A new time namespace: unshared by the init, with these timens_offsets. */

@@ -9,7 +9,7 @@ import type { SyncChannel } from '../sync';
 import type { InitProcess } from './config';
 import { setupConsole, type ConsoleConfig } from './console';
 import { joinNamespace } from './paths';
-import { applyLateRlimits, execProcess, prepareProcess } from './process';
+import { adoptStdio, applyLateRlimits, execProcess, prepareProcess } from './process';
 
 export interface ExecConfig {
   mode: 'exec';
@@ -18,9 +18,12 @@ export interface ExecConfig {
   process: InitProcess;
   preserveFds: number;
   console: ConsoleConfig | null;
+  /** As InitConfig.stdio. */
+  stdio: number[] | null;
 }
 
 export function runExec(ch: SyncChannel, cfg: ExecConfig): never {
+  if (cfg.stdio) adoptStdio(sys, cfg.stdio);
   if (cfg.mntNs) joinNamespace(sys, cfg.mntNs, C.CLONE_NEWNS, `mount namespace ${cfg.mntNs}`);
   const slave = cfg.console ? setupConsole(sys, cfg.console, false) : null;
   const prepared = prepareProcess(sys, cfg.process);

@@ -13,7 +13,7 @@ import type { InitConfig } from './config';
 import type { ExecConfig } from './exec';
 import { joinNamespace } from './paths';
 import { applyPaths, finalizeRootfs, prepareRootfs } from './rootfs';
-import { applyLateRlimits, execProcess, prepareProcess, type PreparedProcess } from './process';
+import { adoptStdio, applyLateRlimits, execProcess, prepareProcess, type PreparedProcess } from './process';
 
 /** The runtime's next message, which must be of this type: anything else is reported back as an error. */
 function expectReply<T extends RuntimeMessage['type']>(ch: SyncChannel, type: T): Extract<RuntimeMessage, { type: T }> {
@@ -97,6 +97,7 @@ function run(ch: SyncChannel): never {
   if (msg.type !== 'config') throw new Error(`sync: expected config, got ${msg.type}`);
   if ((msg.payload as ExecConfig).mode === 'exec') return (require('./exec') as typeof import('./exec')).runExec(ch, msg.payload as ExecConfig);
   const cfg = msg.payload as InitConfig;
+  if (cfg.stdio) adoptStdio(sys, cfg.stdio);
   // Loaded now when needed: after pivot_root tsrun's files are out of reach.
   const setupConsole = cfg.console ? (require('./console') as typeof import('./console')).setupConsole : null;
   for (const ns of cfg.join) joinNamespace(sys, ns.path, ns.flag, `${ns.type} namespace ${ns.path}`);

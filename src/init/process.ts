@@ -1,6 +1,6 @@
 // The container process: everything applied to the init before it waits on
 // the exec fifo, in runc's order, and the final execve.
-import { accessSync, constants as fsc, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, closeSync, constants as fsc, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as C from '../linux/constants';
 import { CAP_LAST } from '../spec/capabilities';
 import { describeFsError, SyscallError } from '../linux/errors';
@@ -130,6 +130,16 @@ export function applyLateRlimits(sys: Syscalls, p: InitProcess): void {
   for (const r of p.rlimits) {
     if (r.name === 'RLIMIT_NOFILE') sys.setrlimit(r.resource, r.name, BigInt(r.soft), BigInt(r.hard));
   }
+}
+
+/**
+ * Takes the runtime's relay pipes as stdio, first thing: the runtime's own
+ * stdio (a terminal, say) is then not open here any more, and what the
+ * init, its hooks and the process write goes through the relay.
+ */
+export function adoptStdio(sys: Syscalls, fds: number[]): void {
+  fds.forEach((fd, i) => { if (fd !== i) sys.dup2(fd, i); });
+  for (const fd of new Set(fds)) if (fd > 2) closeSync(fd);
 }
 
 /** Hands the process over: only stdio and preserved fds, default signals, execve. */

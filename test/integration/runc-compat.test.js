@@ -79,3 +79,35 @@ test('a missing executable reads the same as with runc', { skip }, () => {
   }
   assert.deepEqual(out.tsrun, out.runc);
 });
+
+test('foreground run and exec without a terminal give the process pipes, not the caller\'s stdio, as runc does', { skip }, () => {
+  // The caller's stdout and stderr are files here: handed through, the
+  // process would name them; relayed, it sees pipes (runc's foreground
+  // pass-through, so that a container never holds the user's terminal).
+  const show = 'for fd in 0 1 2; do readlink /proc/self/fd/$fd; done; cat; echo on-stderr >&2; exit 3';
+  const bundle = h.makeBundle((c) => { c.process.args = ['sh', '-c', show]; });
+  const long = h.makeBundle();
+  const seen = {};
+  for (const name of ['runc', 'tsrun']) {
+    const rt = h.runtime(name);
+    const id = h.uniqueId(name);
+    try {
+      const run = rt(['run', '--bundle', bundle, `${id}-run`], { input: 'from stdin\n' });
+      assert.equal(rt(['run', '-d', '--bundle', long, id]).status, 0, `${name} run -d`);
+      const exec = rt(['exec', id, 'sh', '-c', show], { input: 'to exec\n' });
+      seen[name] = [run, exec].map((r) => ({
+        status: r.status,
+        fds: r.stdout.split('\n').slice(0, 3).map((l) => (/^pipe:\[\d+\]$/.test(l) ? 'pipe' : l)),
+        rest: r.stdout.split('\n').slice(3).join('\n'),
+        stderr: r.stderr,
+      }));
+    } finally {
+      rt.cleanup();
+    }
+  }
+  assert.deepEqual(seen.tsrun, [
+    { status: 3, fds: ['pipe', 'pipe', 'pipe'], rest: 'from stdin\n', stderr: 'on-stderr\n' },
+    { status: 3, fds: ['pipe', 'pipe', 'pipe'], rest: 'to exec\n', stderr: 'on-stderr\n' },
+  ]);
+  assert.deepEqual(seen.tsrun, seen.runc);
+});
