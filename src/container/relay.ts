@@ -60,7 +60,9 @@ export class StdioRelay {
       from.on('close', () => { to.off('error', stop); resolve(); });
     });
     const sink: Socket = new NetSocket({ fd: inW, readable: false, writable: true });
-    sink.on('error', () => { process.stdin.unpipe(sink); sink.destroy(); }); // the process closed its stdin
+    const stopStdin = () => { process.stdin.unpipe(sink); sink.destroy(); };
+    sink.on('error', stopStdin); // the process closed its stdin
+    process.stdin.on('error', stopStdin); // ours failed (a hung-up terminal): the process sees end of file
     process.stdin.pipe(sink);
     try {
       await Promise.all([copyOut(outR, process.stdout), copyOut(errR, process.stderr)]);

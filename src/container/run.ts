@@ -20,6 +20,9 @@ export async function run(opts: CreateOptions & { detach?: boolean; keep?: boole
   relay?.closeChildEnds();
   // With a terminal the pty is the process's stdio: create did not pass the pipes on.
   if (relay && state.process?.terminal) relay.close();
+  // Signals are forwarded from now on: the process may say it is ready
+  // (through the relay) before `start` has returned here.
+  const exited = opts.detach ? null : waitForChild(state.pid);
   // The relay is set up while `start` waits on the exec fifo; until then
   // the pipes hold what the process writes.
   const starting = start(opts.root, opts.id);
@@ -28,11 +31,11 @@ export async function run(opts: CreateOptions & { detach?: boolean; keep?: boole
     await starting;
   } catch (e) {
     await remove(opts.root, opts.id, true);
-    await pumping;
+    await Promise.all([pumping, exited]);
     throw e;
   }
-  if (opts.detach) return 0;
-  const code = await waitForChild(state.pid);
+  if (!exited) return 0;
+  const code = await exited;
   if (!opts.keep) await remove(opts.root, opts.id, true);
   await pumping;
   return code;
