@@ -60,20 +60,8 @@ export function writeFile(dir: string, file: string, value: string | number): vo
       fs.closeSync(fd);
     }
   } catch (err) {
-    const e = fsError(`write ${p} ${v}`, err);
-    const refused = hasCode(err, 'ENOENT') ? refusals.get(file.split('.')[0]) : undefined;
-    if (refused) e.message += ` (${refused})`;
-    throw e;
+    throw fsError(`write ${p} ${v}`, err);
   }
-}
-
-// Controllers a cgroup.subtree_control write refused during this process:
-// a controller's file is then missing, and its ENOENT alone would hide why.
-const refusals = new Map<string, string>();
-
-export function noteRefusal(controller: string, dir: string, err: unknown): void {
-  const code = (err as { code?: unknown } | null)?.code;
-  refusals.set(controller, `the ${controller} controller could not be enabled in ${path.join(dir, 'cgroup.subtree_control')}${typeof code === 'string' ? `: ${code}` : ''}`);
 }
 
 /** Writes two files whose valid values depend on each other: a then b, or b then a on EINVAL. */
@@ -222,8 +210,10 @@ export function mkdirs(dir: string): string[] {
  * caused the rollback is the one reported.
  */
 export function removeCreated(dirs: readonly string[]): void {
+  // Deepest first, each on its own: a level we made may meanwhile hold
+  // another container's cgroup (a shared parent), which must stay.
   for (const d of [...dirs].reverse()) {
-    try { removeCgroupDir(d); } catch { /* best effort */ }
+    try { fs.rmdirSync(d); } catch { /* busy, or already gone */ }
   }
 }
 

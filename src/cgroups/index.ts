@@ -13,8 +13,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CgroupError } from './fs';
 import { cgroupMountRoots, innerPath, joinUnder, ownCgroups, parseProcCgroup, relativeToMount, type InnerPath } from './paths';
-import type { V1Manager as V1ManagerType } from './v1/manager';
-import type { V2Manager as V2ManagerType } from './v2/manager';
 import type { DeviceFilterLoader } from './v2/devices';
 import type { CgroupManager, CgroupOptions } from './types';
 
@@ -134,13 +132,13 @@ export function buildManager(opts: CgroupOptions, inner: InnerPath | ((h: string
 
   if (layout === 'unified') {
     // Each manager loads only on the hosts that use it.
-    const { V2Manager } = require('./v2/manager') as { V2Manager: typeof V2ManagerType };
+    const { V2Manager } = require('./v2/manager') as typeof import('./v2/manager');
     const p = resolve(root, '');
     if (p === undefined) throw new CgroupError('no cgroup v2 path recorded');
     const dir = joinUnder(root, p);
     return new V2Manager({ root, inner: p, dir, enabled: isPrivileged || writableAncestor(dir), rootless: !isPrivileged, deviceLoader: env.deviceLoader });
   }
-  const { V1Manager, V1_HIERARCHIES } = require('./v1/manager') as { V1Manager: typeof V1ManagerType; V1_HIERARCHIES: readonly string[] };
+  const { V1Manager, V1_HIERARCHIES } = require('./v1/manager') as typeof import('./v1/manager');
   const mounts: Record<string, string> = {};
   const inners: Record<string, string> = {};
   const add = (key: string, mount: string): void => {

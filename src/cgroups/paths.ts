@@ -3,6 +3,7 @@
 // process that relative paths hang from.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { mountinfo, type MountInfo } from '../linux/proc';
 import { CgroupError } from './fs';
 
 /** runc's prefix for a systemd scope when cgroupsPath is absent is "runc"; tsrun uses its own name. */
@@ -111,25 +112,14 @@ export function ownCgroups(): Map<string, string> {
 /** The root of each cgroup mount (mountinfo field 4), by mount point. */
 export function cgroupMountRoots(): Map<string, string> {
   const out = new Map<string, string>();
-  let text: string;
+  let mounts: MountInfo[];
   try {
-    text = fs.readFileSync('/proc/self/mountinfo', 'utf8');
+    mounts = mountinfo();
   } catch {
     return out;
   }
-  for (const line of text.split('\n')) {
-    const sep = line.indexOf(' - ');
-    if (sep < 0) continue;
-    const fstype = line.slice(sep + 3).split(' ')[0];
-    if (fstype !== 'cgroup' && fstype !== 'cgroup2') continue;
-    const f = line.slice(0, sep).split(' ');
-    out.set(unescapeMountinfo(f[4]), unescapeMountinfo(f[3]));
-  }
+  for (const m of mounts) if (m.fstype === 'cgroup' || m.fstype === 'cgroup2') out.set(m.mountPoint, m.root);
   return out;
-}
-
-function unescapeMountinfo(s: string): string {
-  return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
 }
 
 /**

@@ -45,8 +45,6 @@ function takeFlags(args: string[], values: Set<string>, bools: Set<string>, alia
   return { flags, rest: args.slice(i) };
 }
 
-const ID = /^[\w+-.]+$/;
-
 export function parseFast(argv: string[], defaultRoot: () => string): FastCommand | null {
   const g = takeFlags(argv, GLOBAL_VALUES, GLOBAL_BOOLS);
   if (!g || g.rest.length === 0) return null;
@@ -62,7 +60,7 @@ export function parseFast(argv: string[], defaultRoot: () => string): FastComman
   const [name, ...args] = g.rest;
   const one = (values: string[], bools: string[], aliases: Record<string, string> = {}, positionals = 1) => {
     const c = takeFlags(args, new Set(values), new Set(bools), aliases);
-    if (!c || c.rest.length < 1 || c.rest.length > positionals || !ID.test(c.rest[0])) return null;
+    if (!c || c.rest.length < 1 || c.rest.length > positionals || !(require('../state/store') as typeof import('../state/store')).isValidId(c.rest[0])) return null;
     return c;
   };
   const cmd = (run: () => Promise<unknown>): FastCommand => ({ name, globals, run });

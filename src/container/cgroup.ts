@@ -28,6 +28,12 @@ export function recordCgroup(m: CgroupManager, cgroupsPath: string | undefined, 
   return { path: m.path(), cgroupsPath, systemd, dirs: [...new Set(Object.values(paths))], freezer };
 }
 
+/** Kills what is left in the cgroup (a hook's process, a shared pid namespace), then removes it. */
+export function destroyCgroup(m: CgroupManager): void {
+  if (m.pids().length) m.signalAll(9);
+  m.remove();
+}
+
 /** The container's cgroup manager, or null when it has none (not managed). */
 export function loadCgroup(state: StoredState): CgroupManager | null {
   if (!state.cgroup) return null;

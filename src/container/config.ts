@@ -133,7 +133,6 @@ export function normalize(spec: Spec, bundle: string, fifoFd: number, opts: { id
     console: null,
     stdio: null,
     idmappedMounts: [],
-    cgroupPaths: null,
     newCgroupNs,
     personality: spec.linux?.personality ? PERSONALITY_DOMAINS[spec.linux.personality.domain] : null,
     timeOffsets: newTime ? timeOffsets(spec.linux?.timeOffsets) : null,

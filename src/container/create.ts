@@ -2,7 +2,7 @@
 // directory and exec fifo, starts the init in its namespaces, feeds it the
 // normalized config over the sync channel and returns once it is ready, or
 // removes every trace of the container when anything fails.
-import { chmodSync, closeSync, fchownSync, openSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, openSync, writeSync } from 'node:fs';
 import { O_CLOEXEC, O_PATH } from '../linux/constants';
 import { resolve } from 'node:path';
 import { RuntimeError } from '../errors';
@@ -15,17 +15,16 @@ import { earlyCloneFlags, readSpec } from './spec-file';
 import { connectConsole, killChild, spawnInit, writeIdMaps, writePidFile } from './spawn';
 import { SPEC_VERSION } from '../version';
 import type { CgroupManager } from '../cgroups';
-import type { IdMapping } from '../spec/types';
 
 // Only what starting the init needs is loaded up front; the rest loads after
 // the clone, while the init's Node starts up.
 function later() {
   const { normalize, validateSpec } = require('./config') as typeof import('./config');
   const { setupNotifySocket } = require('./notify') as typeof import('./notify');
-  const { newCgroup, recordCgroup } = require('./cgroup') as typeof import('./cgroup');
+  const { destroyCgroup, newCgroup, recordCgroup } = require('./cgroup') as typeof import('./cgroup');
   const { SyncChannel } = require('../sync') as typeof import('../sync');
   const { processStartTime } = require('../state/status') as typeof import('../state/status');
-  return { normalize, validateSpec, setupNotifySocket, newCgroup, recordCgroup, SyncChannel, processStartTime };
+  return { normalize, validateSpec, setupNotifySocket, newCgroup, recordCgroup, destroyCgroup, SyncChannel, processStartTime };
 }
 
 export interface CreateOptions {
@@ -47,21 +46,6 @@ function describeWait(status: number | null): string {
   const { waitOutcome } = require('../linux/signals') as typeof import('../linux/signals');
   const o = waitOutcome(status);
   return o.code !== null ? `exit status ${o.code}` : `signal ${o.signal}`;
-}
-
-/**
- * The relay pipes belong to the container's root, as runc makes them, so
- * that its processes can reopen /proc/self/fd/N (/dev/stdout) too. Best
- * effort: an unprivileged runtime may not give them away.
- */
-function giveToContainerRoot(fds: number[], uidMap?: IdMapping[], gidMap?: IdMapping[]): void {
-  const root = (map?: IdMapping[]) => map?.find((m) => m.containerID === 0 && m.size > 0)?.hostID;
-  const uid = root(uidMap);
-  const gid = root(gidMap);
-  if (uid === undefined || gid === undefined) return;
-  for (const fd of fds) {
-    try { fchownSync(fd, uid, gid); } catch (e) { debug(`fchown relay pipe to ${uid}:${gid}: ${(e as NodeJS.ErrnoException).code}`); }
-  }
 }
 
 /** fds handed over by socket activation (systemd's LISTEN_FDS), passed on as runc does. */
@@ -149,15 +133,12 @@ export function create(opts: CreateOptions): StoredState {
     if (spec.linux?.seccomp) warn('config.json: linux.seccomp is not applied by this version of tsrun; running without a seccomp filter');
     const n = normalize(spec, bundle, fifoFd, { id: opts.id, noPivot: Boolean(opts.noPivot), preserveFds });
     if (spec.process?.terminal) stdio = [];
-    if (stdio.length) {
-      n.init.stdio = stdio;
-      if (n.userns) giveToContainerRoot(stdio, spec.linux?.uidMappings as IdMapping[] | undefined, spec.linux?.gidMappings as IdMapping[] | undefined);
-    }
-    if (earlyFlags !== null && n.cloneFlags !== earlyFlags) throw new Error(`internal error: clone flags ${earlyFlags} before validation, ${n.cloneFlags} after`);
+    if (stdio.length) n.init.stdio = stdio;
     if (listenFds && n.init.process) n.init.process.env.push(`LISTEN_FDS=${listenFds}`, 'LISTEN_PID=1');
     const notifySocket = setupNotifySocket(n.init, store.dir(opts.id));
-    const hasIdmap = Boolean(spec.mounts?.some((m) => m.options?.some((o) => o === 'idmap' || o === 'ridmap')));
-    const idmapped = hasIdmap ? (require('./idmap') as typeof import('./idmap')).idmappedMounts(spec, n.init) : [];
+    // Loaded after the clone, off the init's critical path.
+    const idmap = require('./idmap') as typeof import('./idmap');
+    const idmapped = idmap.idmappedMounts(spec, n.init);
     n.init.idmappedMounts = idmapped.map((w) => w.index);
     if (n.init.process && spec.process?.terminal) {
       consoleFd = connectConsole(opts.consoleSocket);
@@ -208,7 +189,7 @@ export function create(opts: CreateOptions): StoredState {
       if (msg.type === 'error') throw new RuntimeError(msg.msg);
       if (msg.type === 'ready') break;
       if (msg.type === 'idmap') {
-        (require('./idmap') as typeof import('./idmap')).sendIdmappedMounts(idmapped, n.init, pid, parent);
+        idmap.sendIdmappedMounts(idmapped, n.init, pid, parent);
         continue;
       }
       if (msg.type === 'cgroup') {
@@ -257,8 +238,7 @@ export function create(opts: CreateOptions): StoredState {
     if (pid > 0) killChild(pid);
     try {
       // A hook the init started may still be in the cgroup.
-      if (cgroup && cgroup.pids().length) cgroup.signalAll(9);
-      cgroup?.remove();
+      if (cgroup) later().destroyCgroup(cgroup);
     } catch (e) { warn(`remove cgroup: ${(e as Error).message}`); }
     store.remove(opts.id);
     throw err;

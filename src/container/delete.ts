@@ -1,13 +1,13 @@
 // `delete [--force] ID`: removes a stopped container; a created one is
 // killed first (as runc), a running one only with --force. Missing
 // containers are fine with --force, so callers can clean up blindly.
-import { closeSync, existsSync, readFileSync, rmdirSync, watch } from 'node:fs';
+import { closeSync, existsSync, type FSWatcher, readFileSync, rmdirSync, watch } from 'node:fs';
 import { join } from 'node:path';
 import { ownNamespace } from '../linux/proc';
 import { RuntimeError } from '../errors';
 import { deriveStatus, initAlive } from '../state/status';
 import { Store, type StoredState } from '../state/store';
-import { loadCgroup } from './cgroup';
+import { destroyCgroup, loadCgroup } from './cgroup';
 import type { CgroupManager } from '../cgroups';
 import { hookState } from './load';
 import { warn } from '../log';
@@ -42,15 +42,21 @@ export function killAndWait(state: StoredState, cgroup: CgroupManager | null): v
  * pid is checked against the recorded start time just before, as `kill`
  * does. A liveness check every 100 ms ends the wait if the init is gone
  * but something else keeps the cgroup populated; the caller then finds the
- * cgroup busy and takes the long way. false: no cgroup2 directory recorded.
+ * cgroup busy and takes the long way. false: no cgroup2 directory recorded,
+ * or no inotify watch to be had.
  */
 async function killAndWatch(state: StoredState): Promise<boolean> {
   const dir = state.cgroup?.dirs?.find((d) => existsSync(join(d, 'cgroup.events')));
   if (!dir) return false;
   const events = join(dir, 'cgroup.events');
   if (!initAlive(state)) return true;
+  let watcher: FSWatcher;
+  try {
+    watcher = watch(events);
+  } catch {
+    return false; // no inotify instance or watch left: the pidfd way
+  }
   await new Promise<void>((resolve, reject) => {
-    const watcher = watch(events);
     const end = (err?: Error) => {
       clearInterval(alive);
       watcher.close();
@@ -105,11 +111,8 @@ export async function remove(root: string, id: string, force: boolean): Promise<
   }
   const cgroup = loadCgroup(state);
   if (status !== 'stopped') killAndWait(state, cgroup);
-  if (cgroup) {
-    // Processes left in the cgroup (a shared pid namespace, or none) go too.
-    if (cgroup.pids().length) cgroup.signalAll(9);
-    cgroup.remove();
-  }
+  // Processes left in the cgroup (a shared pid namespace, or none) go too.
+  if (cgroup) destroyCgroup(cgroup);
   runPoststop(state);
   store.remove(id);
 }

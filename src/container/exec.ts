@@ -18,7 +18,7 @@ import { SyncChannel, type InitMessage } from '../sync';
 import { normalizeProcess } from './config';
 import { loadContainer } from './load';
 import { loadCgroup } from './cgroup';
-import { cloneInit, connectConsole, killChild, passFds, writePidFile } from './spawn';
+import { cloneInit, connectConsole, killChild, withFdsPassed, writePidFile } from './spawn';
 import { StdioRelay } from './relay';
 import { waitForChild } from './wait';
 
@@ -99,13 +99,12 @@ function cloneInContainer(initPid: number, syncFd: number, preserveFds: number, 
   const inUserns = types.includes('user');
   const [r, w] = sys.pipe();
   try {
-    passFds(syncFd, preserveFds, ...passed);
     const forks = types.includes('pid');
-    const first = cloneInit(syncFd, 0, {
+    const first = withFdsPassed(syncFd, preserveFds, passed, () => cloneInit(syncFd, 0, {
       joinFds: fds,
       ...(inUserns ? { uid: 0, gid: 0 } : {}),
       ...(forks ? { forkFd: w } : {}),
-    });
+    }));
     if (!forks) return first;
     // The first child only joined, forked and reported; it is done.
     const status = sys.waitpid(first, false) ?? 0;
@@ -176,6 +175,7 @@ export async function exec(opts: ExecOptions): Promise<number> {
     if (parent >= 0) closeSync(parent);
     if (consoleFd >= 0) closeSync(consoleFd);
   }
+  relay?.giveToRootOf(pid);
   relay?.closeChildEnds();
   const pumping = relay?.pump();
   if (opts.pidFile) writePidFile(opts.pidFile, pid);

@@ -57,30 +57,35 @@ export function idmappedMounts(spec: Spec, init: InitConfig): IdmappedMount[] {
  * to the init over the sync socket.
  */
 export function sendIdmappedMounts(wanted: IdmappedMount[], init: InitConfig, initPid: number, sock: number): void {
-  const own = openSync('/proc/self/ns/mnt', O_RDONLY | O_CLOEXEC);
-  const theirs = openSync(`/proc/${initPid}/ns/mnt`, O_RDONLY | O_CLOEXEC);
   const fds: number[] = [];
+  // One user namespace per distinct mapping (usually the container's, for all).
+  const userns = new Map<string, number>();
+  let own = -1;
+  let theirs = -1;
   try {
-    const usernsFds = wanted.map((w) => usernsWithMaps(w.uid, w.gid));
+    own = openSync('/proc/self/ns/mnt', O_RDONLY | O_CLOEXEC);
+    theirs = openSync(`/proc/${initPid}/ns/mnt`, O_RDONLY | O_CLOEXEC);
+    const usernsFds = wanted.map((w) => {
+      const key = JSON.stringify([w.uid, w.gid]);
+      let fd = userns.get(key);
+      if (fd === undefined) userns.set(key, fd = usernsWithMaps(w.uid, w.gid));
+      return fd;
+    });
+    // setns(CLONE_NEWNS) needs a thread with its own fs_struct.
+    sys.unshare(CLONE_FS);
+    sys.setns(theirs, CLONE_NEWNS, 'mount namespace of the container init');
     try {
-      // setns(CLONE_NEWNS) needs a thread with its own fs_struct.
-      sys.unshare(CLONE_FS);
-      sys.setns(theirs, CLONE_NEWNS, 'mount namespace of the container init');
-      try {
-        wanted.forEach((w, k) => {
-          const im = init.mounts[w.index];
-          const fd = sys.openTreeClone(im.source!, w.recursive);
-          fds.push(fd);
-          sys.idmapMount(fd, usernsFds[k], w.recursive, `${im.source} for ${im.destination}`);
-        });
-      } finally {
-        sys.setns(own, CLONE_NEWNS, 'own mount namespace');
-      }
+      wanted.forEach((w, k) => {
+        const im = init.mounts[w.index];
+        const fd = sys.openTreeClone(im.source!, w.recursive);
+        fds.push(fd);
+        sys.idmapMount(fd, usernsFds[k], w.recursive, `${im.source} for ${im.destination}`);
+      });
     } finally {
-      for (const fd of usernsFds) closeSync(fd);
+      sys.setns(own, CLONE_NEWNS, 'own mount namespace');
     }
     wanted.forEach((w, k) => sys.sendFd(sock, fds[k], `${w.index}\n`));
   } finally {
-    for (const fd of [own, theirs, ...fds]) closeSync(fd);
+    for (const fd of [own, theirs, ...fds, ...userns.values()]) if (fd >= 0) closeSync(fd);
   }
 }

@@ -1,7 +1,7 @@
 // `kill [--all] ID [SIGNAL]`: signals the init, checked against its
 // recorded start time; with --all, every process of the container.
 import { readdirSync } from 'node:fs';
-import { nsLink, ownNamespace } from '../linux/proc';
+import { nsLink } from '../linux/proc';
 import { RuntimeError, notRunning } from '../errors';
 import { parseSignal } from '../linux/signals';
 import { initAlive } from '../state/status';
@@ -10,8 +10,8 @@ import { loadCgroup } from './cgroup';
 
 /** Pids of the container: those in the init's pid namespace, if it has its own. */
 export function containerPids(initPid: number): number[] {
-  if (!ownNamespace(initPid, 'pid')) return [initPid];
   const pidns = nsLink(initPid, 'pid');
+  if (pidns === null || pidns === nsLink('self', 'pid')) return [initPid];
   const out: number[] = [];
   for (const name of readdirSync('/proc')) {
     if (!/^[0-9]+$/.test(name)) continue;

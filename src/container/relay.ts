@@ -4,9 +4,10 @@
 // which a container could inject input with TIOCSTI. Instead it gets three
 // pipes, and the runtime copies between them and its own stdio while the
 // process runs.
-import { closeSync } from 'node:fs';
+import { closeSync, fchownSync, readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { linux as sys } from '../linux/libc';
+import { debug } from '../log';
 
 export class StdioRelay {
   /** The process's ends, for its fds 0, 1 and 2. They are close-on-exec here; the init takes them over. */
@@ -29,6 +30,26 @@ export class StdioRelay {
     }
     const [[inR, inW], [outR, outW], [errR, errW]] = pipes;
     return new StdioRelay([inR, outW, errW], [inW, outR, errR]);
+  }
+
+  /**
+   * Gives the pipes to the root of pid's user namespace, as runc does, so
+   * that its processes can reopen /proc/self/fd/N (/dev/stdout) too. Best
+   * effort: an unprivileged runtime may not give them away.
+   */
+  giveToRootOf(pid: number): void {
+    const root = (file: string): number | undefined => {
+      let text: string;
+      try { text = readFileSync(`/proc/${pid}/${file}`, 'utf8'); } catch { return undefined; } // already gone
+      const line = text.split('\n').map((l) => l.trim().split(/\s+/).map(Number)).find((f) => f[0] === 0);
+      return line?.[1];
+    };
+    const uid = root('uid_map');
+    const gid = root('gid_map');
+    if (uid === undefined || gid === undefined || (uid === 0 && gid === 0)) return;
+    for (const fd of [...this.child, ...this.ours]) {
+      try { fchownSync(fd, uid, gid); } catch (e) { debug(`fchown relay pipe to ${uid}:${gid}: ${(e as NodeJS.ErrnoException).code}`); }
+    }
   }
 
   /** Once the init holds its copies: from then on, end of file on stdout and stderr means the process side is done. */

@@ -17,9 +17,10 @@ export async function run(opts: CreateOptions & { detach?: boolean; keep?: boole
     relay?.close();
     throw e;
   }
-  relay?.closeChildEnds();
   // With a terminal the pty is the process's stdio: create did not pass the pipes on.
   if (relay && state.process?.terminal) relay.close();
+  relay?.giveToRootOf(state.pid);
+  relay?.closeChildEnds();
   // Signals are forwarded from now on: the process may say it is ready
   // (through the relay) before `start` has returned here.
   const exited = opts.detach ? null : waitForChild(state.pid);

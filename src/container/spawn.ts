@@ -12,14 +12,24 @@ import { linux as sys } from '../linux/libc';
 
 const INIT_ENTRY = join(__dirname, '..', 'init-entry');
 
-/** Makes stdio, the preserved fds and the sync fd survive into the init. */
-export function passFds(syncFd: number, preserveFds: number, ...more: number[]): void {
+/**
+ * Runs clone with stdio, the preserved fds, the sync fd and `more` made to
+ * survive into the child, then marks the sync fd and `more` close-on-exec
+ * again: hooks and helpers we spawn later must not hold them (a relay pipe
+ * kept open by a hook's leftover process would never reach end of file).
+ */
+export function withFdsPassed<T>(syncFd: number, preserveFds: number, more: number[], clone: () => T): T {
   // Node marks inherited fds close-on-exec at start-up.
   for (let fd = 0; fd < 3 + preserveFds; fd++) {
     try { sys.fcntlSetCloexec(fd, false); } catch { /* not open */ }
   }
-  sys.fcntlSetCloexec(syncFd, false);
-  for (const fd of more) if (fd >= 0) sys.fcntlSetCloexec(fd, false);
+  const passed = [syncFd, ...more].filter((fd) => fd >= 0);
+  for (const fd of passed) sys.fcntlSetCloexec(fd, false);
+  try {
+    return clone();
+  } finally {
+    for (const fd of passed) sys.fcntlSetCloexec(fd, true);
+  }
 }
 
 /** SIGKILL to a child of ours, then reaps it: the clean-up of a failed start. */
@@ -34,21 +44,22 @@ export function cloneInit(syncFd: number, cloneFlags: number, opts: CloneOptions
 
 /** Starts the init, joining a pid namespace by path first if asked. */
 export function spawnInit(syncFd: number, cloneFlags: number, joinPid: string | null, preserveFds: number, extraFds: number[], opts: CloneOptions = {}): number {
-  passFds(syncFd, preserveFds, ...extraFds);
-  if (!joinPid) return cloneInit(syncFd, cloneFlags, opts);
-  const own = openSync('/proc/self/ns/pid', O_RDONLY | O_CLOEXEC);
-  const target = openSync(joinPid, O_RDONLY | O_CLOEXEC);
-  try {
-    sys.setns(target, CLONE_NEWPID, `pid namespace ${joinPid}`);
+  return withFdsPassed(syncFd, preserveFds, extraFds, () => {
+    if (!joinPid) return cloneInit(syncFd, cloneFlags, opts);
+    const own = openSync('/proc/self/ns/pid', O_RDONLY | O_CLOEXEC);
+    const target = openSync(joinPid, O_RDONLY | O_CLOEXEC);
     try {
-      return cloneInit(syncFd, cloneFlags, opts);
+      sys.setns(target, CLONE_NEWPID, `pid namespace ${joinPid}`);
+      try {
+        return cloneInit(syncFd, cloneFlags, opts);
+      } finally {
+        sys.setns(own, CLONE_NEWPID, 'own pid namespace');
+      }
     } finally {
-      sys.setns(own, CLONE_NEWPID, 'own pid namespace');
+      closeSync(own);
+      closeSync(target);
     }
-  } finally {
-    closeSync(own);
-    closeSync(target);
-  }
+  });
 }
 
 /**

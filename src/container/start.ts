@@ -62,10 +62,10 @@ function readUntilExec(path: string, state: StoredState): Promise<string> {
   return new Promise((resolve, reject) => {
     let text = '';
     let fd = -1;
+    // Kept until done: our open may reach the kernel only after a first release.
     const watch = setInterval(() => {
       if (initAlive(state)) return;
-      clearInterval(watch);
-      try { closeSync(openSync(path, O_WRONLY | O_NONBLOCK)); } catch { /* ENXIO: no open pending */ }
+      try { closeSync(openSync(path, O_WRONLY | O_NONBLOCK)); } catch { /* ENXIO: no open pending yet */ }
     }, 100);
     const done = (err: Error | null) => {
       clearInterval(watch);

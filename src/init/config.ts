@@ -65,8 +65,6 @@ export interface InitConfig {
   idmappedMounts: number[];
   /** A new cgroup namespace: unshared by the init once it is in its cgroup. */
   newCgroupNs: boolean;
-  /** Host directories of the container's cgroup, per hierarchy ("memory", "name=systemd", "" for cgroup2): the runtime's reply to 'cgroup'. */
-  cgroupPaths: Record<string, string> | null;
   /** process.terminal: where to send the pty master. */
   console: ConsoleConfig | null;
   /** Inherited fds that become the process's 0, 1 and 2 (the runtime's relay pipes), or null to keep the runtime's stdio. */

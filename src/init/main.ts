@@ -57,10 +57,9 @@ const hooks = (): typeof import('../hooks') => (hooksModule ??= require('../hook
  * we enter ourselves, main thread only (see placeInit in
  * container/create.ts). The cgroup namespace follows.
  */
-function joinCgroup(ch: SyncChannel, cfg: InitConfig): void {
+function joinCgroup(ch: SyncChannel, cfg: InitConfig): Record<string, string> | null {
   ch.send({ type: 'cgroup' });
   const reply = expectReply(ch, 'cgroup-done');
-  cfg.cgroupPaths = reply.paths;
   for (const dir of reply.threadJoin) {
     try {
       writeFileSync(`${dir}/tasks`, '0');
@@ -69,6 +68,7 @@ function joinCgroup(ch: SyncChannel, cfg: InitConfig): void {
     }
   }
   if (cfg.newCgroupNs) sys.unshare(C.CLONE_NEWCGROUP);
+  return reply.paths;
 }
 
 /** Idmapped mounts are made by the runtime in our mount namespace and sent here as fds. */
@@ -76,8 +76,8 @@ function receiveIdmappedMounts(ch: SyncChannel, cfg: InitConfig): void {
   if (!cfg.idmappedMounts.length) return;
   ch.send({ type: 'idmap' });
   for (let k = 0; k < cfg.idmappedMounts.length; k++) {
-    const { fd, name } = sys.recvFd(ch.fd);
-    cfg.mounts[Number(name.trim())].mountFd = fd;
+    // In the order of cfg.idmappedMounts (the name repeats the index).
+    cfg.mounts[cfg.idmappedMounts[k]].mountFd = sys.recvFd(ch.fd).fd;
   }
 }
 

@@ -10,6 +10,9 @@ import type { InitConfig, InitMount } from './config';
 import { ensureInRoot, fdPath, openInRoot } from './paths';
 import { mountHolding, mountinfo, type MountInfo } from '../linux/proc';
 
+/** The container's cgroup directories per hierarchy ("" for cgroup2), from the runtime; null without a managed cgroup. */
+type CgroupPaths = Record<string, string> | null;
+
 /** Runs fn with an O_PATH fd of `dest` under the rootfs, closing it after. */
 function withTarget<T>(sys: Syscalls, rootFd: number, dest: string, fn: (fd: number) => T): T {
   const fd = openInRoot(sys, rootFd, dest);
@@ -39,12 +42,13 @@ function cgroupV1Hierarchies(mounts: MountInfo[]): { name: string; options: stri
  * host's whole tree. cgroup v1 (and hybrid) get a tmpfs holding one mount
  * per hierarchy, read-only at the end if the config asks for ro.
  */
-function mountCgroup(sys: Syscalls, rootFd: number, m: InitMount, cfg: InitConfig, mounts: MountInfo[]): void {
+function mountCgroup(sys: Syscalls, rootFd: number, m: InitMount, cfg: InitConfig, mounts: MountInfo[], cgroupPaths: CgroupPaths): void {
   const flags = m.flags & ~(C.MS_BIND | C.MS_REC | C.MS_REMOUNT);
-  const own = cfg.newCgroupNs ? null : cfg.cgroupPaths;
-  const mountAt = (dest: string, fstype: 'cgroup' | 'cgroup2', options: string | null, bound: string | undefined) => {
+  const own = cfg.newCgroupNs ? null : cgroupPaths;
+  /** key: the hierarchy in cgroupPaths ("" for cgroup2). */
+  const mountAt = (dest: string, fstype: 'cgroup' | 'cgroup2', options: string | null, key: string) => {
     const fd = ensureInRoot(sys, rootFd, dest, 'dir');
-    let hostDir = bound;
+    let hostDir = own?.[key];
     try {
       if (!hostDir) {
         try {
@@ -52,7 +56,7 @@ function mountCgroup(sys: Syscalls, rootFd: number, m: InitMount, cfg: InitConfi
           return;
         } catch (e) {
           // In a user namespace cgroup v1 cannot be mounted: bind the container's own directories.
-          const fallback = cfg.cgroupPaths?.[fstype === 'cgroup2' ? '' : (options ?? '').split(',').find((o) => o.startsWith('name=')) ?? (options ?? '').split(',')[0]];
+          const fallback = cgroupPaths?.[key];
           if (!(e instanceof SyscallError && e.code === 'EPERM') || !fallback) throw e;
           hostDir = fallback;
         }
@@ -66,7 +70,7 @@ function mountCgroup(sys: Syscalls, rootFd: number, m: InitMount, cfg: InitConfi
     }
   };
   if (!mounts.some((mi) => mi.fstype === 'cgroup')) {
-    mountAt(m.destination, 'cgroup2', null, own?.['']);
+    mountAt(m.destination, 'cgroup2', null, '');
     return;
   }
   withTarget(sys, rootFd, m.destination, (fd) => {
@@ -74,7 +78,7 @@ function mountCgroup(sys: Syscalls, rootFd: number, m: InitMount, cfg: InitConfi
   });
   for (const h of cgroupV1Hierarchies(mounts)) {
     const key = h.options.split(',').find((o) => o.startsWith('name=')) ?? h.name.split(',')[0];
-    mountAt(`${m.destination}/${h.name}`, 'cgroup', h.options, own?.[key]);
+    mountAt(`${m.destination}/${h.name}`, 'cgroup', h.options, key);
     // cpu,cpuacct co-mounted: the usual per-controller links.
     if (h.name.includes(',')) {
       for (const ctrl of h.name.split(',')) {
@@ -93,10 +97,10 @@ function mountCgroup(sys: Syscalls, rootFd: number, m: InitMount, cfg: InitConfi
   }
 }
 
-function mountOne(sys: Syscalls, rootFd: number, m: InitMount, cfg: InitConfig, mounts: MountInfo[]): void {
+function mountOne(sys: Syscalls, rootFd: number, m: InitMount, cfg: InitConfig, mounts: MountInfo[], cgroupPaths: CgroupPaths): void {
   if (m.type === 'cgroup') {
     closeSync(ensureInRoot(sys, rootFd, m.destination, 'dir'));
-    mountCgroup(sys, rootFd, m, cfg, mounts);
+    mountCgroup(sys, rootFd, m, cfg, mounts, cgroupPaths);
     return;
   }
   const fileTarget = m.bind && m.source !== null && !isDirectory(m.source);
@@ -106,8 +110,12 @@ function mountOne(sys: Syscalls, rootFd: number, m: InitMount, cfg: InitConfig, 
   const covered = m.copyUp ? openSync(fdPath(fd), C.O_PATH | C.O_DIRECTORY | C.O_CLOEXEC) : -1;
   try {
     if (m.mountFd !== undefined) {
-      sys.moveMount(m.mountFd, fd, `idmapped ${m.source} on ${m.destination}`);
-      closeSync(m.mountFd);
+      // move_mount's own error names it; it is not reported as mount.
+      try {
+        sys.moveMount(m.mountFd, fd, `idmapped ${m.source} on ${m.destination}`);
+      } finally {
+        closeSync(m.mountFd);
+      }
     } else if (m.bind) {
       if (m.source === null || !existsSync(m.source)) {
         throw new SyscallError('mount', `bind ${m.source ?? '(no source)'} on ${m.destination}`, C_ENOENT);
@@ -118,6 +126,7 @@ function mountOne(sys: Syscalls, rootFd: number, m: InitMount, cfg: InitConfig, 
     }
   } catch (e) {
     if (covered >= 0) closeSync(covered);
+    if (m.mountFd !== undefined) throw e;
     rethrowAs(e, 'mount', label);
   } finally {
     closeSync(fd);
@@ -257,15 +266,16 @@ function moveRoot(sys: Syscalls, rootfs: string): void {
 
 /** Everything up to and including the switch into the rootfs. */
 export interface RootfsSteps {
-  /** Into the container's cgroup (and cgroup namespace): before the first cgroup mount, at the latest before pivot. */
-  joinCgroup(): void;
+  /** Into the container's cgroup (and cgroup namespace): before the first cgroup mount, at the latest before pivot. Returns its directories. */
+  joinCgroup(): CgroupPaths;
   /** prestart, createRuntime and createContainer hooks. */
   beforePivot(): void;
 }
 
-export function prepareRootfs(sys: Syscalls, cfg: InitConfig, steps: RootfsSteps = { joinCgroup: () => undefined, beforePivot: () => undefined }): void {
+export function prepareRootfs(sys: Syscalls, cfg: InitConfig, steps: RootfsSteps = { joinCgroup: () => null, beforePivot: () => undefined }): void {
   let joined = false;
-  const join = () => { if (!joined) { joined = true; steps.joinCgroup(); } };
+  let cgroupPaths: CgroupPaths = null;
+  const join = () => { if (!joined) { joined = true; cgroupPaths = steps.joinCgroup(); } };
   // Until the switch, nothing may propagate back to the host: everything
   // becomes a slave (or private, if asked). The requested propagation of
   // the rootfs itself is set once it is the root (shared and unbindable
@@ -287,7 +297,7 @@ export function prepareRootfs(sys: Syscalls, cfg: InitConfig, steps: RootfsSteps
   try {
     for (const m of cfg.mounts) {
       if (m.type === 'cgroup') join();
-      mountOne(sys, rootFd, m, cfg, mounts);
+      mountOne(sys, rootFd, m, cfg, mounts, cgroupPaths);
     }
     join();
     setupDev(sys, rootFd, cfg);
@@ -312,12 +322,14 @@ export function finalizeRootfs(sys: Syscalls, cfg: InitConfig): void {
 }
 
 export function applyPaths(sys: Syscalls, cfg: InitConfig): void {
-  // Read once: each bind below keeps the nosuid/nodev/noexec of the mount
-  // it copies, so the table from before them still gives the right flags.
-  const mounts = mountinfo();
+  // Read once, when first needed: each bind below keeps the nosuid/nodev/
+  // noexec of the mount it copies, so the table from before them still
+  // gives the right flags.
+  let mounts: MountInfo[] | undefined;
   for (const p of cfg.readonlyPaths) {
     if (!pathExists(p)) continue;
     try {
+      mounts ??= mountinfo();
       sys.mount(p, p, null, C.MS_BIND | C.MS_REC, null);
       sys.mount(p, p, null, C.MS_BIND | C.MS_REMOUNT | C.MS_RDONLY | C.MS_REC | mountFlagsOf(p, mounts), null);
     } catch (e) {

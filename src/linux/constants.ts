@@ -111,6 +111,15 @@ export const SYS_capget = 125;
 export const SYS_ioprio_set = 251;
 export const SYS_sched_setattr = 314;
 export const SYS_bpf = 321;
+export const SYS_open_tree = 428;
+export const SYS_move_mount = 429;
+export const SYS_mount_setattr = 442;
+
+export const OPEN_TREE_CLONE = 1;
+export const AT_RECURSIVE = 0x8000;
+export const MOUNT_ATTR_IDMAP = 0x00100000;
+export const MOVE_MOUNT_F_EMPTY_PATH = 0x4;
+export const MOVE_MOUNT_T_EMPTY_PATH = 0x40;
 export const SYS_capset = 126;
 
 export const LINUX_CAPABILITY_VERSION_3 = 0x20080522;

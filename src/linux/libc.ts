@@ -243,24 +243,18 @@ export const linux: Syscalls = {
     return { close() { handle.stop(); handle.close(); } };
   },
   openTreeClone(path, recursive) {
-    const OPEN_TREE_CLONE = 1;
-    const AT_RECURSIVE = 0x8000;
-    const fd = Number(f.sysOpenTree(428, C.AT_FDCWD, path, OPEN_TREE_CLONE | C.O_CLOEXEC | (recursive ? AT_RECURSIVE : 0)));
+    const fd = Number(f.sysOpenTree(C.SYS_open_tree, C.AT_FDCWD, path, C.OPEN_TREE_CLONE | C.O_CLOEXEC | (recursive ? C.AT_RECURSIVE : 0)));
     if (fd < 0) fail('open_tree', path);
     return fd;
   },
   idmapMount(mountFd, usernsFd, recursive, what) {
-    const MOUNT_ATTR_IDMAP = 0x00100000;
-    const AT_RECURSIVE = 0x8000;
     const attr = Buffer.alloc(32);
-    attr.writeBigUInt64LE(BigInt(MOUNT_ATTR_IDMAP), 0);
+    attr.writeBigUInt64LE(BigInt(C.MOUNT_ATTR_IDMAP), 0);
     attr.writeBigUInt64LE(BigInt(usernsFd), 24);
-    if (Number(f.sysMountSetattr(442, mountFd, '', C.AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), attr, 32)) !== 0) fail('mount_setattr', `idmap ${what}`);
+    if (Number(f.sysMountSetattr(C.SYS_mount_setattr, mountFd, '', C.AT_EMPTY_PATH | (recursive ? C.AT_RECURSIVE : 0), attr, 32)) !== 0) fail('mount_setattr', `idmap ${what}`);
   },
   moveMount(mountFd, targetFd, what) {
-    const MOVE_MOUNT_F_EMPTY_PATH = 0x4;
-    const MOVE_MOUNT_T_EMPTY_PATH = 0x40;
-    if (Number(f.sysMoveMount(429, mountFd, '', targetFd, '', MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH)) !== 0) fail('move_mount', what);
+    if (Number(f.sysMoveMount(C.SYS_move_mount, mountFd, '', targetFd, '', C.MOVE_MOUNT_F_EMPTY_PATH | C.MOVE_MOUNT_T_EMPTY_PATH)) !== 0) fail('move_mount', what);
   },
   personality(persona) { if (f.personality(persona) < 0) fail('personality', '0x' + persona.toString(16)); },
   unixDgramBind(path) { return unixSocket(C.SOCK_DGRAM, 'bind', path); },

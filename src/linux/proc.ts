@@ -15,6 +15,8 @@ export function ownNamespace(pid: number, type: string): boolean {
 
 export interface MountInfo {
   mountPoint: string;
+  /** Root of the mount within its filesystem (field 4; "/" unless a bind of a subtree). */
+  root: string;
   /** Per-mount options (field 6: rw, nosuid, ...). */
   options: string[];
   /** Optional fields (shared:N, master:N, ...). */
@@ -32,7 +34,8 @@ export function mountinfo(): MountInfo[] {
     const f = line.slice(0, sep).split(' ');
     const [fstype, , superOpts = ''] = line.slice(sep + 3).split(' ');
     out.push({
-      mountPoint: f[4].replace(/\\040/g, ' '),
+      mountPoint: unescapeMountinfo(f[4]),
+      root: unescapeMountinfo(f[3]),
       options: f[5].split(','),
       optional: f.slice(6),
       fstype,
@@ -42,8 +45,13 @@ export function mountinfo(): MountInfo[] {
   return out;
 }
 
+/** mountinfo's octal escapes (\\040 for a space, ...) decoded. */
+function unescapeMountinfo(s: string): string {
+  return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+}
+
 /** The mount that holds path: the longest mount point it is under (the last one mounted wins). */
-export function mountHolding(path: string, mounts: MountInfo[] = mountinfo()): MountInfo | undefined {
+export function mountHolding(path: string, mounts: MountInfo[]): MountInfo | undefined {
   let best: MountInfo | undefined;
   for (const m of mounts) {
     const under = path === m.mountPoint || path.startsWith(m.mountPoint === '/' ? '/' : m.mountPoint + '/');

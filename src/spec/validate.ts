@@ -6,6 +6,7 @@ import { nsLink } from '../linux/proc';
 import { isAbsolute, resolve } from 'node:path';
 import type { Spec } from './types';
 import { CAPABILITIES } from './capabilities';
+import { parseMountOptions } from './mount-options';
 import { RLIMITS } from './rlimits';
 
 interface SchemaError { instancePath: string; message?: string; params?: Record<string, unknown>; keyword: string }
@@ -84,7 +85,7 @@ export function semanticProblems(spec: Spec, bundle: string): string[] {
   }
   (spec.mounts ?? []).forEach((m, i) => {
     if (!isAbsolute(m.destination)) out.push(`/mounts/${i}/destination: must be an absolute path: ${m.destination}`);
-    const idmapped = m.options?.some((o) => o === 'idmap' || o === 'ridmap');
+    const idmapped = parseMountOptions(m.options).idmap !== null;
     if ((m.uidMappings || m.gidMappings) && !idmapped) out.push(`/mounts/${i}: uidMappings and gidMappings need the idmap or ridmap option`);
   });
   for (const [name, hooks] of Object.entries(spec.hooks ?? {})) {

@@ -2,15 +2,19 @@
 // and, while the container is created but not started, exec.fifo.
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { alreadyExists, invalidId, notExist } from '../errors';
+import { alreadyExists, invalidId, notExist, RuntimeError } from '../errors';
 import type { Hook, Process } from '../spec/types';
 import type { StoredCgroup } from '../container/cgroup';
 
 // runc's id rule, range included: word characters and '+' to '.'.
 const ID_RE = /^[\w+-.]+$/;
 
+export function isValidId(id: string): boolean {
+  return ID_RE.test(id) && id !== '.' && id !== '..' && id.length <= 1024;
+}
+
 export function validateId(id: string): void {
-  if (!ID_RE.test(id) || id === '.' || id === '..' || id.length > 1024) throw invalidId();
+  if (!isValidId(id)) throw invalidId();
 }
 
 export interface StoredState {
@@ -86,7 +90,7 @@ export class Store {
     try {
       return JSON.parse(raw) as StoredState;
     } catch (e) {
-      throw new Error(`${join(this.dir(id), 'state.json')}: invalid JSON: ${(e as Error).message}`);
+      throw new RuntimeError(`${join(this.dir(id), 'state.json')}: invalid JSON: ${(e as Error).message}`);
     }
   }
 

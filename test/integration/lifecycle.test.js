@@ -108,7 +108,7 @@ test('run forwards signals to the container process', { skip }, async (t) => {
   assert.equal(code, 42);
 });
 
-test('start does not hang when the init dies before it opens its end of the exec fifo', { skip }, async (t) => {
+test('start does not hang when the init dies before it opens its end of the exec fifo', { skip, timeout: 20000 }, async (t) => {
   const rt = h.runtime();
   t.after(rt.cleanup);
   const id = h.uniqueId();
@@ -118,11 +118,19 @@ test('start does not hang when the init dies before it opens its end of the exec
   // meanwhile, it never will.
   process.kill(pid, 'SIGSTOP');
   const child = h.spawn(h.TSRUN, ['--root', rt.root, 'start', id], { stdio: ['ignore', 'ignore', 'pipe'] });
+  t.after(() => child.kill('SIGKILL'));
+  const exited = new Promise((resolve) => child.on('exit', (c) => resolve(c)));
   let err = '';
   child.stderr.on('data', (d) => { err += d; });
-  await h.sleep(300);
+  // Until one of start's threads waits in the fifo's open for the init.
+  const inFifoOpen = () => {
+    try {
+      return fs.readdirSync(`/proc/${child.pid}/task`).some((tid) => fs.readFileSync(`/proc/${child.pid}/task/${tid}/wchan`, 'utf8') === 'wait_for_partner');
+    } catch { return false; }
+  };
+  assert.ok(await h.until(inFifoOpen), 'start never blocked in the fifo open');
   process.kill(pid, 'SIGKILL');
-  const code = await new Promise((resolve) => child.on('exit', (c) => resolve(c)));
+  const code = await exited;
   assert.equal(code, 1);
   assert.match(err, /cannot start a container that has stopped/);
   assert.equal(rt.state(id).status, 'stopped');

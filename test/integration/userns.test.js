@@ -12,6 +12,17 @@ const h = require('../helpers');
 
 const skip = !h.isRoot && 'integration tests run real containers and need root';
 const MAP = { containerID: 0, hostID: 200000, size: 65536 };
+/** The mapping of the idmapped-mount tests: on-disk ids 0-9 seen as 1000-1009. */
+const IDMAP = [{ containerID: 0, hostID: 1000, size: 10 }];
+
+/** A host directory others can read, holding the file f; removed after the test. */
+function volume(t, prefix, content) {
+  const vol = h.tmpdir(prefix);
+  t.after(() => fs.rmSync(vol, { recursive: true, force: true }));
+  fs.chmodSync(vol, 0o755);
+  fs.writeFileSync(path.join(vol, 'f'), content);
+  return vol;
+}
 
 function usernsBundle(mutate) {
   return h.makeBundle((c, dir) => {
@@ -67,9 +78,7 @@ test('exec into a user namespace container: the same identity and namespaces as 
 test('mounts work from inside the user namespace: proc, tmpfs, devpts, bind, and device nodes bound from the host', { skip }, (t) => {
   const rt = h.runtime();
   t.after(rt.cleanup);
-  const vol = h.tmpdir('vol');
-  fs.chmodSync(vol, 0o755);
-  fs.writeFileSync(path.join(vol, 'f'), 'bound\n');
+  const vol = volume(t, 'vol', 'bound\n');
   const bundle = usernsBundle((c, dir) => {
     // A rootfs for a user namespace belongs to its root (mount points are made as that user).
     assert.equal(spawnSync('chown', ['-R', '200000:200000', path.join(dir, 'rootfs')]).status, 0);
@@ -166,11 +175,9 @@ test('rootless: a mapping beyond the user\'s own id without subordinate ids says
 test('idmapped bind mounts: on-disk owners seen through the mount\'s mapping', { skip }, (t) => {
   const rt = h.runtime();
   t.after(rt.cleanup);
-  const vol = h.tmpdir('idmap');
-  fs.chmodSync(vol, 0o755);
-  fs.writeFileSync(path.join(vol, 'f'), 'x');
+  const vol = volume(t, 'idmap', 'x');
   fs.chownSync(path.join(vol, 'f'), 3, 4);
-  const map = [{ containerID: 0, hostID: 1000, size: 10 }];
+  const map = IDMAP;
   const bundle = h.makeBundle((c) => {
     c.process.args = ['sh', '-c', 'stat -c "%u %g" /idm/f /plain/f'];
     c.mounts.push(
@@ -187,7 +194,7 @@ test('idmapped bind mounts: on-disk owners seen through the mount\'s mapping', {
 test('idmap on a mount that is not a bind mount is refused clearly', { skip }, (t) => {
   const rt = h.runtime();
   t.after(rt.cleanup);
-  const map = [{ containerID: 0, hostID: 1000, size: 10 }];
+  const map = IDMAP;
   const bundle = h.makeBundle((c) => { c.mounts.push({ destination: '/x', type: 'tmpfs', source: 'tmpfs', options: ['idmap'], uidMappings: map, gidMappings: map }); });
   const id = h.uniqueId();
   const r = rt(['create', '--bundle', bundle, id]);

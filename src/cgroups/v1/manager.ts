@@ -104,7 +104,7 @@ export class V1Manager implements CgroupManager {
     this.apply(r, { update: true }, v2);
   }
 
-  /** v2: check()'s answer for r, so cgroup.controllers is read once per operation. */
+  /** v2: check()'s answer for r, so that apply does not read cgroup.controllers again. */
   private apply(r: Resources, ctx: ApplyContext, v2: readonly string[]): void {
     for (const c of V1_CONTROLLERS) {
       const dir = this.dirs[c.hierarchy];

@@ -3,16 +3,25 @@
 // cgroup.subtree_control (a child only has the files of controllers its
 // parent enabled). As runc: all available ones for a v2 container.
 import * as path from 'node:path';
-import { CgroupError, mkdirOne, noteRefusal, readOptional, removeCreated, writeFile } from '../fs';
+import { CgroupError, mkdirOne, readOptional, removeCreated, writeFile } from '../fs';
 
 export function controllersOf(dir: string, file = 'cgroup.controllers'): Set<string> {
   return new Set((readOptional(dir, file) ?? '').split(/\s+/).filter(Boolean));
 }
 
+// Why a controller is missing below: the subtree_control write that refused
+// it, kept for the "not available" error (one operation per CLI process).
+const refusals = new Map<string, string>();
+
+/** What refused `controller` during this operation, if anything did. */
+export function refusalOf(controller: string): string | undefined {
+  return refusals.get(controller);
+}
+
 /**
  * Enables controllers for dir's children: `want` ("all" = every controller
  * dir has) minus those already on. Tried all at once, then one by one;
- * a refusal is reported by the first write of that controller's files.
+ * a refusal is kept for the error that finds the controller missing.
  */
 export function enableControllers(dir: string, want: 'all' | string[]): void {
   const available = controllersOf(dir);
@@ -23,7 +32,11 @@ export function enableControllers(dir: string, want: 'all' | string[]): void {
     writeFile(dir, 'cgroup.subtree_control', missing.map((c) => `+${c}`).join(' '));
   } catch {
     for (const c of missing) {
-      try { writeFile(dir, 'cgroup.subtree_control', `+${c}`); } catch (e) { noteRefusal(c, dir, e); }
+      try {
+        writeFile(dir, 'cgroup.subtree_control', `+${c}`);
+      } catch (e) {
+        refusals.set(c, `enabling it in ${path.join(dir, 'cgroup.subtree_control')} failed: ${(e as CgroupError).code ?? (e as Error).message}`);
+      }
     }
   }
 }

@@ -5,7 +5,7 @@ import { CgroupError, exists, readPidsRecursive, removeCgroupDir, removeCreated,
 import { signalFrozen } from '../signal';
 import { emptyStats } from '../types';
 import type { ApplyContext, CgroupManager, LinuxResources, Resources, V2Controller } from '../types';
-import { controllersOf, createCgroupV2 } from './create';
+import { controllersOf, createCgroupV2, refusalOf } from './create';
 import { cpu } from './cpu';
 import { cpuset } from './cpuset';
 import { deviceProgram, kernelDeviceLoader, type DeviceFilterLoader } from './devices';
@@ -86,7 +86,8 @@ export class V2Manager implements CgroupManager {
     const available = controllersOf(this.dir);
     for (const c of V2_CONTROLLERS) {
       if (c.wanted?.(r) && !available.has(c.controller)) {
-        throw new CgroupError(`cannot set ${c.controller} limits: the ${c.controller} controller is not available in ${this.dir}/cgroup.controllers`);
+        const why = refusalOf(c.controller);
+        throw new CgroupError(`cannot set ${c.controller} limits: the ${c.controller} controller is not available in ${this.dir}/cgroup.controllers${why ? ` (${why})` : ''}`);
       }
       c.apply?.(this.dir, r, ctx);
     }

@@ -22,8 +22,6 @@ export const PROG_NAME = 'tsrun_devices';
 const LICENSE = 'Apache';
 const ATTR_SIZE = 128;
 
-const bpf = (cmd: number, attr: Buffer, what: string): number => sys.bpf(cmd, attr, what);
-const addr = (b: Buffer): bigint => sys.address(b);
 
 /** Loads the program; returns its fd. On a verifier refusal the error carries the verifier log. */
 export function loadDeviceProgram(insns: Buffer): number {
@@ -32,16 +30,16 @@ export function loadDeviceProgram(insns: Buffer): number {
     const attr = Buffer.alloc(ATTR_SIZE);
     attr.writeUInt32LE(BPF_PROG_TYPE_CGROUP_DEVICE, 0);
     attr.writeUInt32LE(insns.length / 8, 4);
-    attr.writeBigUInt64LE(addr(insns), 8);
-    attr.writeBigUInt64LE(addr(license), 16);
+    attr.writeBigUInt64LE(sys.address(insns), 8);
+    attr.writeBigUInt64LE(sys.address(license), 16);
     if (log) {
       attr.writeUInt32LE(1, 24); // log_level
       attr.writeUInt32LE(log.length, 28);
-      attr.writeBigUInt64LE(addr(log), 32);
+      attr.writeBigUInt64LE(sys.address(log), 32);
     }
     attr.write(PROG_NAME, 48, 'latin1'); // prog_name[16], NUL-padded
     attr.writeUInt32LE(BPF_CGROUP_DEVICE, 68); // expected_attach_type
-    return bpf(BPF_PROG_LOAD, attr, 'BPF_PROG_LOAD cgroup device filter');
+    return sys.bpf(BPF_PROG_LOAD, attr, 'BPF_PROG_LOAD cgroup device filter');
   };
   try {
     return attempt();
@@ -62,9 +60,9 @@ export function queryDevicePrograms(cgroupFd: number): number[] {
   const attr = Buffer.alloc(ATTR_SIZE);
   attr.writeUInt32LE(cgroupFd, 0);
   attr.writeUInt32LE(BPF_CGROUP_DEVICE, 4);
-  attr.writeBigUInt64LE(addr(ids), 16);
+  attr.writeBigUInt64LE(sys.address(ids), 16);
   attr.writeUInt32LE(64, 24);
-  bpf(BPF_PROG_QUERY, attr, 'BPF_PROG_QUERY');
+  sys.bpf(BPF_PROG_QUERY, attr, 'BPF_PROG_QUERY');
   const n = attr.readUInt32LE(24);
   return Array.from({ length: n }, (_, i) => ids.readUInt32LE(i * 4));
 }
@@ -72,7 +70,7 @@ export function queryDevicePrograms(cgroupFd: number): number[] {
 function progFdById(id: number): number {
   const attr = Buffer.alloc(ATTR_SIZE);
   attr.writeUInt32LE(id, 0);
-  return bpf(BPF_PROG_GET_FD_BY_ID, attr, `BPF_PROG_GET_FD_BY_ID ${id}`);
+  return sys.bpf(BPF_PROG_GET_FD_BY_ID, attr, `BPF_PROG_GET_FD_BY_ID ${id}`);
 }
 
 /** struct bpf_prog_info.name (offset 64). */
@@ -81,8 +79,8 @@ function progName(fd: number): string {
   const attr = Buffer.alloc(ATTR_SIZE);
   attr.writeUInt32LE(fd, 0);
   attr.writeUInt32LE(info.length, 4);
-  attr.writeBigUInt64LE(addr(info), 8);
-  bpf(BPF_OBJ_GET_INFO_BY_FD, attr, 'BPF_OBJ_GET_INFO_BY_FD');
+  attr.writeBigUInt64LE(sys.address(info), 8);
+  sys.bpf(BPF_OBJ_GET_INFO_BY_FD, attr, 'BPF_OBJ_GET_INFO_BY_FD');
   const name = info.subarray(64, 80);
   return name.toString('latin1', 0, name.indexOf(0) < 0 ? 16 : name.indexOf(0));
 }
@@ -93,7 +91,7 @@ function attachCmd(cmd: number, cgroupFd: number, progFd: number, flags: number,
   attr.writeUInt32LE(progFd, 4);
   attr.writeUInt32LE(BPF_CGROUP_DEVICE, 8);
   attr.writeUInt32LE(flags, 12);
-  bpf(cmd, attr, what);
+  sys.bpf(cmd, attr, what);
 }
 
 /** Names of the device programs attached to a cgroup directory (for tests and diagnostics). */
