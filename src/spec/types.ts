@@ -53,6 +53,18 @@ export interface Device {
   gid?: number;
 }
 
+export interface SeccompArg { index: number; value: number; valueTwo?: number; op: string }
+export interface SeccompRule { names: string[]; action: string; errnoRet?: number; args?: SeccompArg[] }
+export interface Seccomp {
+  defaultAction: string;
+  defaultErrnoRet?: number;
+  architectures?: string[];
+  flags?: string[];
+  listenerPath?: string;
+  listenerMetadata?: string;
+  syscalls?: SeccompRule[];
+}
+
 export interface Linux {
   namespaces?: Namespace[];
   uidMappings?: unknown[];
@@ -61,7 +73,7 @@ export interface Linux {
   cgroupsPath?: string;
   resources?: Record<string, unknown>;
   rootfsPropagation?: string;
-  seccomp?: unknown;
+  seccomp?: Seccomp;
   sysctl?: Record<string, string>;
   maskedPaths?: string[];
   readonlyPaths?: string[];

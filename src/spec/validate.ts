@@ -134,6 +134,10 @@ export function semanticProblems(spec: Spec, bundle: string): string[] {
     const problem = sysctlProblem(key, namespaces, hostNs);
     if (problem) out.push(`/linux/sysctl/${key.replace(/~/g, '~0').replace(/\//g, '~1')}: ${problem}`);
   });
+  if (spec.linux?.seccomp) {
+    const { seccompProblems } = require('../seccomp/profile') as typeof import('../seccomp/profile');
+    out.push(...seccompProblems(spec.linux.seccomp));
+  }
   const p = spec.process;
   if (p) {
     if (!isAbsolute(p.cwd)) out.push(`/process/cwd: must be an absolute path: ${p.cwd}`);
