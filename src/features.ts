@@ -1,6 +1,8 @@
 // `features`: the runtime-spec Features document, listing only what this
 // version of tsrun really does. CRI-O and containerd read it to decide what
 // to ask for (idmapped mounts, rro...), so it must never overstate.
+import { release } from 'node:os';
+import { ACTIONS, ARCHES, FLAGS, OPERATORS, supportedFlags } from './seccomp/profile';
 import { CAPABILITIES } from './spec/capabilities';
 import { MOUNT_OPTION_NAMES } from './spec/mount-options';
 import { SPEC_VERSION, VERSION } from './version';
@@ -15,7 +17,14 @@ export function features(): Record<string, unknown> {
       namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'time', 'user', 'uts'],
       capabilities: Object.keys(CAPABILITIES),
       cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: true },
-      seccomp: { enabled: false },
+      seccomp: {
+        enabled: true,
+        actions: Object.keys(ACTIONS).sort(),
+        operators: [...OPERATORS].sort(),
+        archs: [...ARCHES].sort(),
+        knownFlags: Object.keys(FLAGS),
+        supportedFlags: supportedFlags(release()),
+      },
       apparmor: { enabled: false },
       selinux: { enabled: false },
       intelRdt: { enabled: false },

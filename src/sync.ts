@@ -8,6 +8,8 @@ import { readSync, writeSync } from 'node:fs';
 export type RuntimeMessage =
   | { type: 'config'; payload: unknown }
   | { type: 'hooks-done' }
+  /** The runtime has handed the seccomp listener to the agent. */
+  | { type: 'seccomp-done' }
   /** The container's cgroup directories per hierarchy (null: none), and the v1 ones the init enters itself. */
   | { type: 'cgroup-done'; paths: Record<string, string> | null; threadJoin: string[] }
   | { type: 'abort'; msg: string };
@@ -18,6 +20,8 @@ export type InitMessage =
   | { type: 'cgroup' }
   | { type: 'idmap' }
   | { type: 'ready' }
+  /** The filter is installed; fd is its listener, which the runtime takes with pidfd_getfd. */
+  | { type: 'seccomp'; fd: number }
   | { type: 'error'; msg: string };
 
 export class SyncChannel {
@@ -28,6 +32,13 @@ export class SyncChannel {
     const data = Buffer.from(JSON.stringify(msg) + '\n');
     let off = 0;
     while (off < data.length) off += writeSync(this.fd, data, off);
+  }
+
+  /** The peer's next message, which must be of this type: anything else is an error. */
+  expect<T extends RuntimeMessage['type']>(type: T): Extract<RuntimeMessage, { type: T }> {
+    const reply = this.recv<RuntimeMessage>();
+    if (reply?.type !== type) throw new Error(`sync: expected ${type}, got ${reply?.type ?? 'EOF'}`);
+    return reply as Extract<RuntimeMessage, { type: T }>;
   }
 
   /** The next message, or null at end of stream (the peer exited). */

@@ -139,6 +139,7 @@ export function normalize(spec: Spec, bundle: string, fifoFd: number, opts: { id
     runtimeHooks: Boolean(spec.hooks?.prestart?.length || spec.hooks?.createRuntime?.length),
     hooks: { createContainer: spec.hooks?.createContainer ?? [], startContainer: spec.hooks?.startContainer ?? [] },
     hookState: { ociVersion: SPEC_VERSION, id: opts.id, status: 'creating', bundle, annotations: spec.annotations ?? {} },
+    seccomp: null,
   };
   const newUser = (spec.linux?.namespaces ?? []).some((ns) => ns.type === 'user' && ns.path === undefined);
   const userns = newUser ? { uidMap: idMap(spec.linux?.uidMappings), gidMap: idMap(spec.linux?.gidMappings) } : null;

@@ -11,7 +11,7 @@ import { debug, warn } from '../log';
 import { Store, type StoredState } from '../state/store';
 import type { InitMessage } from '../sync';
 import type { Normalized } from './config';
-import { earlyCloneFlags, readSpec } from './spec-file';
+import { earlyCloneFlags, readSpec, specText } from './spec-file';
 import { connectConsole, killChild, spawnInit, writeIdMaps, writePidFile } from './spawn';
 import { SPEC_VERSION } from '../version';
 import type { CgroupManager } from '../cgroups';
@@ -130,8 +130,10 @@ export function create(opts: CreateOptions): StoredState {
     }
     const { normalize, validateSpec, setupNotifySocket, newCgroup, recordCgroup, SyncChannel, processStartTime } = later();
     const spec = validated ?? validateSpec(raw, bundle);
-    if (spec.linux?.seccomp) warn('config.json: linux.seccomp is not applied by this version of tsrun; running without a seccomp filter');
     const n = normalize(spec, bundle, fifoFd, { id: opts.id, noPivot: Boolean(opts.noPivot), preserveFds });
+    // Compiled here, while the early init's Node starts up.
+    const seccomp = spec.linux?.seccomp ? (require('./seccomp') as typeof import('./seccomp')).compileForContainer(spec.linux.seccomp, specText(raw)) : undefined;
+    if (seccomp) n.init.seccomp = { filter: seccomp.filter, flags: seccomp.flags };
     if (spec.process?.terminal) stdio = [];
     if (stdio.length) n.init.stdio = stdio;
     if (listenFds && n.init.process) n.init.process.env.push(`LISTEN_FDS=${listenFds}`, 'LISTEN_PID=1');
@@ -197,6 +199,12 @@ export function create(opts: CreateOptions): StoredState {
         ch.send({ type: 'cgroup-done', paths: cgroup ? cgroup.paths() : null, threadJoin: placement.threadJoin });
         continue;
       }
+      if (msg.type === 'seccomp') {
+        const agent = require('./seccomp') as typeof import('./seccomp');
+        agent.sendListenerToAgent(seccomp!, pid, msg.fd, { ...n.init.hookState, status: 'creating' });
+        ch.send({ type: 'seccomp-done' });
+        continue;
+      }
       if (msg.type === 'hooks') {
         // The namespaces exist, pivot_root has not happened: prestart and
         // createRuntime run here, in the runtime's namespaces.
@@ -226,6 +234,7 @@ export function create(opts: CreateOptions): StoredState {
       notifySocket: notifySocket ?? undefined,
       cgroup: cgroup ? recordCgroup(cgroup, spec.linux?.cgroupsPath, Boolean(opts.systemdCgroup)) : undefined,
       hooks: spec.hooks?.poststart || spec.hooks?.poststop ? { poststart: spec.hooks.poststart, poststop: spec.hooks.poststop } : undefined,
+      seccomp,
     };
     store.write(state);
     if (opts.pidFile) writePidFile(opts.pidFile, pid);

@@ -16,7 +16,7 @@ import type { Process } from '../spec/types';
 import { CAPABILITIES } from '../spec/capabilities';
 import { SyncChannel, type InitMessage } from '../sync';
 import { normalizeProcess } from './config';
-import { loadContainer } from './load';
+import { hookState, loadContainer } from './load';
 import { loadCgroup } from './cgroup';
 import { cloneInit, connectConsole, killChild, withFdsPassed, writePidFile } from './spawn';
 import { StdioRelay } from './relay';
@@ -148,8 +148,9 @@ export async function exec(opts: ExecOptions): Promise<number> {
     loadCgroup(state)?.addProcess(pid);
     const ch = new SyncChannel(parent);
     const mntNs = ownNamespace(state.pid, 'mnt') ? `/proc/${state.pid}/ns/mnt` : null;
+    const seccomp = state.seccomp ? { filter: state.seccomp.filter, flags: state.seccomp.flags } : null;
     const cfg: ExecConfig = {
-      mode: 'exec', mntNs, process: proc, preserveFds: opts.preserveFds, stdio: relay ? relay.child : null,
+      mode: 'exec', mntNs, process: proc, preserveFds: opts.preserveFds, stdio: relay ? relay.child : null, seccomp,
       console: consoleFd >= 0 ? { socketFd: consoleFd, height: spec.consoleSize?.height, width: spec.consoleSize?.width } : null,
     };
     ch.send({ type: 'config', payload: cfg });
@@ -159,6 +160,11 @@ export async function exec(opts: ExecOptions): Promise<number> {
       if (msg === null) break;
       if (msg.type === 'error') throw fail(msg.msg);
       if (msg.type === 'exec') execing = true;
+      if (msg.type === 'seccomp') {
+        const { sendListenerToAgent } = require('./seccomp') as typeof import('./seccomp');
+        sendListenerToAgent(state.seccomp!, pid, msg.fd, hookState(state, 'running'));
+        ch.send({ type: 'seccomp-done' });
+      }
     }
     if (!execing) {
       const status = sys.waitpid(pid, false) ?? 0;

@@ -7,6 +7,13 @@ import { RuntimeError } from '../errors';
 import type { InitConfig } from '../init/config';
 import { NAMESPACES, type NamespaceType } from '../linux/constants';
 
+const texts = new WeakMap<object, string>();
+
+/** The text a parsed config.json came from: numbers a double cannot hold are read from it exactly. */
+export function specText(spec: unknown): string | undefined {
+  return typeof spec === 'object' && spec !== null ? texts.get(spec) : undefined;
+}
+
 /** config.json parsed, not yet validated. */
 export function readSpec(bundle: string): unknown {
   const path = join(bundle, 'config.json');
@@ -18,7 +25,9 @@ export function readSpec(bundle: string): unknown {
     throw new RuntimeError(`config.json: open ${path}: ${code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied' : String(code)}`);
   }
   try {
-    return JSON.parse(raw);
+    const spec: unknown = JSON.parse(raw);
+    if (typeof spec === 'object' && spec !== null) texts.set(spec, raw);
+    return spec;
   } catch (e) {
     throw new RuntimeError(`config.json: invalid JSON: ${(e as Error).message}`);
   }

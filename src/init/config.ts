@@ -5,6 +5,7 @@ import type { HookState } from '../hooks';
 import type { ConsoleConfig } from './console';
 import type { Device, Hook } from '../spec/types';
 import type { SchedAttr } from '../linux/syscalls';
+import type { InitSeccomp } from './seccomp';
 
 export interface InitMount {
   source: string | null;
@@ -78,4 +79,6 @@ export interface InitConfig {
   hooks: { createContainer: Hook[]; startContainer: Hook[] };
   /** The state passed to hooks the init runs (status set per hook). */
   hookState: HookState;
+  /** linux.seccomp, compiled by the runtime. */
+  seccomp: InitSeccomp | null;
 }

@@ -10,6 +10,7 @@ import type { InitProcess } from './config';
 import { setupConsole, type ConsoleConfig } from './console';
 import { joinNamespace } from './paths';
 import { adoptStdio, applyLateRlimits, execProcess, prepareProcess } from './process';
+import type { InitSeccomp } from './seccomp';
 
 export interface ExecConfig {
   mode: 'exec';
@@ -20,16 +21,24 @@ export interface ExecConfig {
   console: ConsoleConfig | null;
   /** As InitConfig.stdio. */
   stdio: number[] | null;
+  /** The container's seccomp filter, for this process too. */
+  seccomp: InitSeccomp | null;
 }
 
 export function runExec(ch: SyncChannel, cfg: ExecConfig): never {
   if (cfg.stdio) adoptStdio(sys, cfg.stdio);
+  // Loaded before joining the container's mount namespace.
+  const filter = cfg.seccomp ? (require('./seccomp') as typeof import('./seccomp')).reportingTo(ch, cfg.seccomp) : null;
   if (cfg.mntNs) joinNamespace(sys, cfg.mntNs, C.CLONE_NEWNS, `mount namespace ${cfg.mntNs}`);
   const slave = cfg.console ? setupConsole(sys, cfg.console, false) : null;
-  const prepared = prepareProcess(sys, cfg.process);
-  applyLateRlimits(sys, cfg.process);
-  // The channel is close-on-exec: after this message, end of file means
-  // the exec happened; an error message means it did not.
-  ch.send({ type: 'exec' });
-  return execProcess(sys, prepared, cfg.preserveFds, slave);
+  try {
+    const prepared = prepareProcess(sys, cfg.process, filter);
+    applyLateRlimits(sys, cfg.process);
+    // The channel is close-on-exec: after this message, end of file means
+    // the exec happened; an error message means it did not.
+    ch.send({ type: 'exec' });
+    return execProcess(sys, prepared, cfg.preserveFds, slave);
+  } catch (e) {
+    throw filter ? filter.explain(e) : e;
+  }
 }

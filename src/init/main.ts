@@ -14,13 +14,12 @@ import type { ExecConfig } from './exec';
 import { joinNamespace } from './paths';
 import { applyPaths, finalizeRootfs, prepareRootfs } from './rootfs';
 import { adoptStdio, applyLateRlimits, execProcess, prepareProcess, type PreparedProcess } from './process';
+import type { ContainerFilter } from './seccomp';
 
-/** The runtime's next message, which must be of this type: anything else is reported back as an error. */
-function expectReply<T extends RuntimeMessage['type']>(ch: SyncChannel, type: T): Extract<RuntimeMessage, { type: T }> {
-  const reply = ch.recv<RuntimeMessage>();
-  if (reply?.type !== type) throw new Error(`sync: expected ${type}, got ${reply?.type ?? 'EOF'}`);
-  return reply as Extract<RuntimeMessage, { type: T }>;
-}
+/** The container's seccomp filter, once the config names one: errors after its installation may be its doing. */
+let filter: ContainerFilter | null = null;
+
+const explain = (e: unknown): Error => (filter ? filter.explain(e) : e) as Error;
 
 function writeSysctls(sysctl: Record<string, string>): void {
   for (const [key, value] of Object.entries(sysctl)) {
@@ -37,7 +36,7 @@ function writeSysctls(sysctl: Record<string, string>): void {
 function hooksBeforePivot(ch: SyncChannel, cfg: InitConfig): void {
   if (cfg.runtimeHooks) {
     ch.send({ type: 'hooks', name: 'createRuntime' });
-    expectReply(ch, 'hooks-done');
+    ch.expect('hooks-done');
   }
   if (cfg.hooks.createContainer.length) {
     hooks().runHooks('createContainer', cfg.hooks.createContainer, { ...cfg.hookState, status: 'creating' });
@@ -59,7 +58,7 @@ const hooks = (): typeof import('../hooks') => (hooksModule ??= require('../hook
  */
 function joinCgroup(ch: SyncChannel, cfg: InitConfig): Record<string, string> | null {
   ch.send({ type: 'cgroup' });
-  const reply = expectReply(ch, 'cgroup-done');
+  const reply = ch.expect('cgroup-done');
   for (const dir of reply.threadJoin) {
     try {
       writeFileSync(`${dir}/tasks`, '0');
@@ -98,6 +97,8 @@ function run(ch: SyncChannel): never {
   if ((msg.payload as ExecConfig).mode === 'exec') return (require('./exec') as typeof import('./exec')).runExec(ch, msg.payload as ExecConfig);
   const cfg = msg.payload as InitConfig;
   if (cfg.stdio) adoptStdio(sys, cfg.stdio);
+  // Loaded now: tsrun's files are out of reach after pivot_root.
+  filter = cfg.seccomp ? (require('./seccomp') as typeof import('./seccomp')).reportingTo(ch, cfg.seccomp) : null;
   // Loaded now when needed: after pivot_root tsrun's files are out of reach.
   const setupConsole = cfg.console ? (require('./console') as typeof import('./console')).setupConsole : null;
   for (const ns of cfg.join) joinNamespace(sys, ns.path, ns.flag, `${ns.type} namespace ${ns.path}`);
@@ -117,7 +118,7 @@ function run(ch: SyncChannel): never {
   if (cfg.personality !== null) sys.personality(cfg.personality);
   const consoleSlave = cfg.console && setupConsole ? setupConsole(sys, cfg.console, true) : null;
   let prepared: PreparedProcess | null = null;
-  if (cfg.process) prepared = prepareProcess(sys, cfg.process);
+  if (cfg.process) prepared = prepareProcess(sys, cfg.process, filter);
   ch.send({ type: 'ready' });
   // Blocks until `start` opens the fifo for reading. `start` then reads to
   // the end: the fifo closes on our execve (it is close-on-exec), and any
@@ -134,7 +135,7 @@ function run(ch: SyncChannel): never {
     applyLateRlimits(sys, cfg.process!);
     return execProcess(sys, prepared, cfg.preserveFds, consoleSlave);
   } catch (e) {
-    const message = (e as Error).message;
+    const message = explain(e).message;
     try { writeSync(w >= 0 ? w : 2, message); } catch { writeSync(2, `tsrun: ${message}\n`); }
     process.exit(127);
   }
@@ -156,7 +157,7 @@ function main(): void {
   try {
     run(ch);
   } catch (e) {
-    try { ch.send({ type: 'error', msg: (e as Error).message }); } catch { /* the runtime is gone */ }
+    try { ch.send({ type: 'error', msg: explain(e).message }); } catch { /* the runtime is gone */ }
     process.exit(1);
   }
 }

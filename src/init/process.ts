@@ -7,6 +7,7 @@ import { describeFsError, SyscallError } from '../linux/errors';
 import type { Syscalls } from '../linux/syscalls';
 import { schedAttr, type InitProcess } from './config';
 import { attachConsole } from './console';
+import type { ContainerFilter } from './seccomp';
 
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -62,15 +63,28 @@ function setgroupsDenied(): boolean {
   try { return readFileSync('/proc/self/setgroups', 'utf8').trim() === 'deny'; } catch { return false; }
 }
 
-export interface PreparedProcess { path: string; args: string[]; env: string[] }
+export interface PreparedProcess {
+  path: string;
+  args: string[];
+  env: string[];
+  /** A seccomp filter to install with the final execve. */
+  filter: ContainerFilter | null;
+}
 
 /**
  * Applies the process settings that must fail `create` when wrong: rlimits,
  * oom_score_adj, cwd, user and capabilities, no_new_privs. Returns what the
  * final exec needs. The soft RLIMIT_NOFILE waits for applyLateRlimits: the
  * init still opens the exec fifo after this.
+ *
+ * The seccomp filter goes in as late as it can, in runc's order. Without
+ * no_new_privs, loading a filter needs CAP_SYS_ADMIN: before the
+ * capabilities change. With it, together with the final execve (see
+ * execProcess), so that nothing of the runtime's runs under the filter;
+ * or, when the filter has a listener for an agent, here at the end, so
+ * that the runtime can still hand the listener over before `create` returns.
  */
-export function prepareProcess(sys: Syscalls, p: InitProcess): PreparedProcess {
+export function prepareProcess(sys: Syscalls, p: InitProcess, filter: ContainerFilter | null = null): PreparedProcess {
   for (const r of p.rlimits) {
     // NOFILE: the hard limit now (the kernel checks it while we are still
     // privileged), the soft one after the init has opened the exec fifo.
@@ -86,6 +100,7 @@ export function prepareProcess(sys: Syscalls, p: InitProcess): PreparedProcess {
     }
   }
   const env = withHome(p.env, p.uid);
+  if (filter && !p.noNewPrivileges) filter.install(sys);
   const caps = p.capabilities;
   if (caps) {
     const bounding = BigInt(caps.bounding);
@@ -123,7 +138,8 @@ export function prepareProcess(sys: Syscalls, p: InitProcess): PreparedProcess {
   else process.umask(0o022);
   const path = lookPath(p.args[0], env);
   if (p.noNewPrivileges) sys.prctl(C.PR_SET_NO_NEW_PRIVS, 1, 0, 'PR_SET_NO_NEW_PRIVS');
-  return { path, args: p.args, env };
+  if (filter && p.noNewPrivileges && filter.notifies) filter.install(sys);
+  return { path, args: p.args, env, filter: filter && !filter.installed ? filter : null };
 }
 
 export function applyLateRlimits(sys: Syscalls, p: InitProcess): void {
@@ -151,5 +167,6 @@ export function execProcess(sys: Syscalls, prepared: PreparedProcess, preserveFd
     try { sys.fcntlSetCloexec(fd, false); } catch { /* a preserved fd that is not open */ }
   }
   sys.resetSignals();
+  if (prepared.filter) return prepared.filter.execve(sys, prepared.path, prepared.args, prepared.env);
   return sys.execve(prepared.path, prepared.args, prepared.env);
 }

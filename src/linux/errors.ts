@@ -67,7 +67,8 @@ export function describeFsError(err: unknown, what: string): Error {
   const e = err as NodeJS.ErrnoException;
   if (e && typeof e.code === 'string' && typeof e.errno === 'number') {
     const n = constants.errno[e.code as keyof typeof constants.errno];
-    return new Error(`${what}: ${e.code}: ${n !== undefined ? errnoDescription(n) : e.message}`);
+    // The call and errno stay on the error: the init tells from them whether its seccomp filter refused it.
+    return Object.assign(new Error(`${what}: ${e.code}: ${n !== undefined ? errnoDescription(n) : e.message}`), { syscall: e.syscall, errno: n });
   }
   return err instanceof Error ? err : new Error(String(err));
 }

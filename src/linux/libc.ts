@@ -5,6 +5,7 @@ import koffi from './koffi';
 import * as C from './constants';
 import { SyscallError } from './errors';
 import type { Syscalls } from './syscalls';
+import { filteredExecveAddress } from './trampoline';
 
 export const libc = koffi.load('libc.so.6');
 
@@ -57,6 +58,7 @@ const declarations = {
   // fixed prototypes per use are safe on x86_64.
   sysPivotRoot: () => libc.func('syscall', 'long', ['long', 'str', 'str']),
   sysInt: () => libc.func('syscall', 'long', ['long', 'long', 'long', 'long', 'long']),
+  sysSeccomp: () => libc.func('syscall', 'long', ['long', 'uint', 'uint', 'void *']),
   sysOpenat2: () => libc.func('syscall', 'long', ['long', 'int', 'str', 'void *', 'size_t']),
   sysCap: () => libc.func('syscall', 'long', ['long', 'void *', 'void *']),
   sysOpenTree: () => libc.func('syscall', 'long', ['long', 'int', 'str', 'uint']),
@@ -119,6 +121,19 @@ function unixSocket(type: number, op: 'bind' | 'connect', path: string): number 
   }
   return fd;
 }
+
+const SECCOMP_FILTER_FLAG_NEW_LISTENER = 8;
+
+/** struct sock_fprog for a filter (struct sock_filter[]); both Buffers must outlive the call. */
+function sockFprog(filter: Buffer): { fprog: Buffer; filter: Buffer } {
+  const fprog = Buffer.alloc(16);
+  fprog.writeUInt16LE(filter.length / 8, 0);
+  fprog.writeBigUInt64LE(BigInt(koffi.address(filter)), 8);
+  return { fprog, filter };
+}
+
+let filteredExecve: ReturnType<typeof koffi.proto> | undefined;
+const filteredExecveProto = () => (filteredExecve ??= koffi.proto('long tsrun_filtered_execve(void *params)'));
 
 function makedev(major: number, minor: number): bigint {
   const ma = BigInt(major);
@@ -202,6 +217,29 @@ export const linux: Syscalls = {
     f.execve(path, a.ptr, e.ptr);
     fail('exec', path);
   },
+  seccompSetFilter(filter, flags) {
+    const prog = sockFprog(filter);
+    const r = Number(f.sysSeccomp(C.SYS_seccomp, C.SECCOMP_SET_MODE_FILTER, flags, prog.fprog));
+    void prog.filter.length;
+    if (r < 0) fail('seccomp', 'SECCOMP_SET_MODE_FILTER');
+    return flags & SECCOMP_FILTER_FLAG_NEW_LISTENER ? r : -1;
+  },
+  execveFiltered(path, argv, envp, filter, flags) {
+    const prog = sockFprog(filter);
+    const file = Buffer.from(path + '\0');
+    const a = cStringArray(argv);
+    const e = cStringArray(envp);
+    const params = Buffer.alloc(40);
+    params.writeBigUInt64LE(BigInt(koffi.address(prog.fprog)), 0);
+    params.writeBigUInt64LE(BigInt(flags), 8);
+    params.writeBigUInt64LE(BigInt(koffi.address(file)), 16);
+    params.writeBigUInt64LE(BigInt(koffi.address(a.ptr)), 24);
+    params.writeBigUInt64LE(BigInt(koffi.address(e.ptr)), 32);
+    const r = Number(koffi.call(filteredExecveAddress(), filteredExecveProto(), params));
+    void [prog.filter.length, a.keep.length, e.keep.length];
+    if (r < 0) throw new SyscallError('seccomp', 'SECCOMP_SET_MODE_FILTER', -r);
+    throw new SyscallError('exec', path, r);
+  },
   mkfifo(path, mode) { if (f.mkfifo(path, mode) !== 0) fail('mkfifo', path); },
   socketpair() {
     const sv = [0, 0];
@@ -220,6 +258,11 @@ export const linux: Syscalls = {
   },
   pidfdSendSignal(pidfd, signal) {
     if (Number(f.sysInt(C.SYS_pidfd_send_signal, pidfd, signal, 0, 0)) !== 0) fail('pidfd_send_signal', `signal ${signal}`);
+  },
+  pidfdGetfd(pidfd, fd) {
+    const r = Number(f.sysInt(C.SYS_pidfd_getfd, pidfd, fd, 0, 0));
+    if (r < 0) fail('pidfd_getfd', `fd ${fd}`);
+    return r;
   },
   kill(pid, signal) { if (f.kill(pid, signal) !== 0) fail('kill', String(pid)); },
   waitpid(pid, nohang) {

@@ -29,12 +29,18 @@ export interface Syscalls {
   closeRangeCloexec(first: number): void;
   resetSignals(): void;
   execve(path: string, argv: string[], envp: string[]): never;
+  /** seccomp(SECCOMP_SET_MODE_FILTER) on the calling thread; returns the listener fd with SECCOMP_FILTER_FLAG_NEW_LISTENER, else -1. */
+  seccompSetFilter(filter: Buffer, flags: number): number;
+  /** seccomp(SECCOMP_SET_MODE_FILTER) then execve, with no other code between them (trampoline.ts). */
+  execveFiltered(path: string, argv: string[], envp: string[], filter: Buffer, flags: number): never;
   mkfifo(path: string, mode: number): void;
   socketpair(): [number, number];
   /** pipe2(O_CLOEXEC): [read end, write end]. */
   pipe(): [number, number];
   pidfdOpen(pid: number): number;
   pidfdSendSignal(pidfd: number, signal: number): void;
+  /** pidfd_getfd(2): a copy of another process's fd (close-on-exec). */
+  pidfdGetfd(pidfd: number, fd: number): number;
   kill(pid: number, signal: number): void;
   /** Waits for pid; returns the raw wait status, or null with WNOHANG and nothing to reap. */
   waitpid(pid: number, nohang: boolean): number | null;

@@ -101,9 +101,33 @@
 //       mov $231, %eax          # SYS_exit_group
 //       syscall
 //       hlt
+//
+// A second routine in the same page, filtered_execve(params), installs a
+// seccomp filter and execs with nothing in between: no JavaScript, no
+// allocation, no other syscall runs under the container's filter before
+// its program. Called from the init (a plain function call, returning only
+// on failure): negative -errno if seccomp(2) failed, positive errno if
+// execve(2) did (the filter is then in place).
+//
+//   filtered_execve:
+//       mov %rdi, %r8           # params; syscall keeps r8 (it clobbers rcx, r11)
+//       mov $1, %edi            # SECCOMP_SET_MODE_FILTER
+//       mov 8(%r8), %rsi        # flags
+//       mov 0(%r8), %rdx        # struct sock_fprog *
+//       mov $317, %eax          # SYS_seccomp
+//       syscall
+//       test %rax, %rax
+//       js 1f
+//       mov 16(%r8), %rdi
+//       mov 24(%r8), %rsi
+//       mov 32(%r8), %rdx
+//       mov $59, %eax           # SYS_execve
+//       syscall
+//       neg %rax
+//   1:
+//       ret
 import koffi from './koffi';
 import { SyscallError } from './errors';
-import { libc } from './libc';
 
 const CODE = Buffer.from([
   0x49, 0x89, 0xfc, 0x49, 0x8b, 0x3c, 0x24, 0x48, 0x83, 0xff, 0xff, 0x74, 0x1e, 0x48, 0x83, 0xec,
@@ -124,6 +148,15 @@ const CODE = Buffer.from([
   0x00, 0x00, 0x0f, 0x05, 0x48, 0xf7, 0xd8, 0x48, 0x89, 0xc7, 0xb8, 0xe7, 0x00, 0x00, 0x00, 0x0f,
   0x05, 0xf4,
 ]);
+
+const FILTERED_EXECVE = Buffer.from([
+  0x49, 0x89, 0xf8, 0xbf, 0x01, 0x00, 0x00, 0x00, 0x49, 0x8b, 0x70, 0x08, 0x49, 0x8b, 0x10, 0xb8,
+  0x3d, 0x01, 0x00, 0x00, 0x0f, 0x05, 0x48, 0x85, 0xc0, 0x78, 0x16, 0x49, 0x8b, 0x78, 0x10, 0x49,
+  0x8b, 0x70, 0x18, 0x49, 0x8b, 0x50, 0x20, 0xb8, 0x3b, 0x00, 0x00, 0x00, 0x0f, 0x05, 0x48, 0xf7,
+  0xd8, 0xc3,
+]);
+/** Where filtered_execve starts in the page. */
+const FILTERED_EXECVE_OFFSET = 512;
 
 export const MAX_NS_FDS = 8;
 /** Size of the parameter block the code reads (see the offsets above). */
@@ -157,21 +190,34 @@ export function encodeParams(p: TrampolineParams): Buffer {
 
 let entry: bigint | undefined;
 
-/** The address of the code, in a page mapped read-only and executable (never writable and executable at once). */
+/** The address of the clone trampoline, in a page mapped read-only and executable (never writable and executable at once). */
 export function trampolineAddress(): bigint {
-  if (entry !== undefined) return entry;
+  entry ??= mapCode();
+  return entry;
+}
+
+/** The address of filtered_execve(params), in the same page. */
+export function filteredExecveAddress(): bigint {
+  entry ??= mapCode();
+  return entry + BigInt(FILTERED_EXECVE_OFFSET);
+}
+
+function mapCode(): bigint {
+  // dlopen of a library already loaded: the same handle libc.ts has.
+  const libc = koffi.load('libc.so.6');
   const mmap = libc.func('void *mmap(void *addr, size_t len, int prot, int flags, int fd, long off)');
   const mprotect = libc.func('int mprotect(void *addr, size_t len, int prot)');
   const PROT_READ = 1, PROT_WRITE = 2, PROT_EXEC = 4, MAP_PRIVATE = 2, MAP_ANONYMOUS = 0x20;
   const page = mmap(null, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   const addr = BigInt(koffi.address(page));
   if (addr === 0xffffffffffffffffn) throw new SyscallError('mmap', 'clone trampoline', koffi.errno());
-  new Uint8Array(koffi.view(page, 4096)).set(CODE);
+  const view = new Uint8Array(koffi.view(page, 4096));
+  view.set(CODE);
+  view.set(FILTERED_EXECVE, FILTERED_EXECVE_OFFSET);
   if (mprotect(page, 4096, PROT_READ | PROT_EXEC) !== 0) {
     const errno = koffi.errno();
     libc.func('int munmap(void *addr, size_t len)')(page, 4096);
     throw new SyscallError('mprotect', 'clone trampoline', errno);
   }
-  entry = addr;
   return addr;
 }

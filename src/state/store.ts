@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { alreadyExists, invalidId, notExist, RuntimeError } from '../errors';
 import type { Hook, Process } from '../spec/types';
 import type { StoredCgroup } from '../container/cgroup';
+import type { StoredSeccomp } from '../container/seccomp';
 
 // runc's id rule, range included: word characters and '+' to '.'.
 const ID_RE = /^[\w+-.]+$/;
@@ -37,6 +38,8 @@ export interface StoredState {
   cgroup?: StoredCgroup;
   /** The host's NOTIFY_SOCKET at create: `start` relays READY=1 there. */
   notifySocket?: string;
+  /** linux.seccomp, compiled: every exec'd process gets it too. */
+  seccomp?: StoredSeccomp;
   /** Hooks the runtime runs after create. */
   hooks?: { poststart?: Hook[]; poststop?: Hook[] };
 }

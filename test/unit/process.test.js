@@ -88,3 +88,70 @@ test('lookPath: PATH search and runc\'s error strings', () => {
   require('node:fs').rmSync(plain);
   assert.throws(() => lookPath('/etc', []), /is a directory/);
 });
+
+// The seccomp filter's moment, in runc's order (see prepareProcess).
+const { ContainerFilter } = require('../../dist/init/seccomp');
+const { compileSeccomp } = require('../../dist/seccomp/compile');
+const { execProcess } = require('../../dist/init/process');
+
+function filterOf(profile, reported = []) {
+  const c = compileSeccomp(profile);
+  return new ContainerFilter({ filter: c.filter.toString('base64'), flags: c.flags }, (fd) => reported.push(fd));
+}
+const DENY_SETUID = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['setresuid'], action: 'SCMP_ACT_ERRNO' }] };
+
+test('seccomp without no_new_privs: installed before the capabilities and the user change (it needs CAP_SYS_ADMIN)', () => {
+  const f = fakeSyscalls();
+  const filter = filterOf(DENY_SETUID);
+  const prepared = withUmask(() => prepareProcess(f.sys, proc({ capabilities: { bounding: '1', effective: '1', permitted: '1', inheritable: '0', ambient: '0' } }), filter));
+  const names = f.names();
+  assert.ok(names.indexOf('seccompSetFilter') >= 0 && names.indexOf('seccompSetFilter') < names.indexOf('setgroups'));
+  assert.ok(names.indexOf('seccompSetFilter') < f.calls.findIndex((c) => c[0] === 'prctl' && c[1] === C.PR_CAPBSET_DROP));
+  assert.equal(prepared.filter, null, 'nothing left for the execve');
+});
+
+test('seccomp with no_new_privs: installed by the final execve itself, nothing of the runtime\'s runs under it', () => {
+  const f = fakeSyscalls();
+  const filter = filterOf(DENY_SETUID);
+  const prepared = withUmask(() => prepareProcess(f.sys, proc({ noNewPrivileges: true }), filter));
+  assert.ok(!f.names().includes('seccompSetFilter'));
+  assert.equal(prepared.filter, filter);
+  execProcess(f.sys, prepared, 0);
+  const names = f.names();
+  assert.equal(names[names.length - 1], 'execveFiltered');
+  assert.ok(!names.includes('execve'));
+  assert.ok(names.indexOf('resetSignals') < names.indexOf('execveFiltered') && names.indexOf('closeRangeCloexec') < names.indexOf('execveFiltered'));
+  const [path, argv, , program, flags] = f.of('execveFiltered')[0];
+  assert.equal(path, '/bin/sh');
+  assert.deepEqual(argv, ['/bin/sh']);
+  assert.equal(program.length % 8, 0);
+  assert.equal(flags, 0);
+});
+
+test('seccomp with no_new_privs and a listener: installed last in the set-up, and the listener reported', () => {
+  const f = fakeSyscalls();
+  const sys = Object.assign(Object.create(f.sys), { seccompSetFilter: (...a) => { f.calls.push(['seccompSetFilter', ...a]); return 42; } });
+  const reported = [];
+  const filter = filterOf({ defaultAction: 'SCMP_ACT_ALLOW', listenerPath: '/agent', syscalls: [{ names: ['mknod'], action: 'SCMP_ACT_NOTIFY' }] }, reported);
+  const prepared = withUmask(() => prepareProcess(sys, proc({ noNewPrivileges: true }), filter));
+  const names = f.names();
+  assert.equal(names[names.length - 1], 'seccompSetFilter');
+  assert.ok(names.indexOf('setresuid') < names.indexOf('seccompSetFilter'));
+  assert.equal(f.of('seccompSetFilter')[0][1] & 8, 8, 'SECCOMP_FILTER_FLAG_NEW_LISTENER');
+  assert.deepEqual(reported, [42]);
+  assert.equal(prepared.filter, null);
+});
+
+test('a step the filter refuses says so; other failures keep their message', () => {
+  const f = fakeSyscalls();
+  f.failOn('setresuid', 1);
+  const filter = filterOf(DENY_SETUID);
+  let error;
+  try { withUmask(() => prepareProcess(f.sys, proc(), filter)); } catch (e) { error = filter.explain(e); }
+  assert.equal(error.message, 'setresuid 1000: EPERM: operation not permitted (setresuid is refused by the container\'s seccomp profile, linux.seccomp: SCMP_ACT_ERRNO(1))');
+  const g = fakeSyscalls();
+  g.failOn('setresgid', 1);
+  const other = filterOf(DENY_SETUID);
+  try { withUmask(() => prepareProcess(g.sys, proc(), other)); } catch (e) { error = other.explain(e); }
+  assert.equal(error.message, 'setresgid 1001: EPERM: operation not permitted');
+});

@@ -1,0 +1,77 @@
+// The runtime's side of linux.seccomp: the profile compiled once, at
+// create, for the init and for every later exec; and, for a profile with
+// SCMP_ACT_NOTIFY rules, the listener fd handed to the agent at
+// listenerPath with the container's process state (runtime-spec
+// "Container process state").
+import { closeSync } from 'node:fs';
+import { RuntimeError } from '../errors';
+import type { HookState } from '../hooks';
+import type { InitSeccomp } from '../init/seccomp';
+import { linux as sys } from '../linux/libc';
+import { debug } from '../log';
+import { compileSeccomp } from '../seccomp/compile';
+import { unsafeIntegers } from '../spec/json-integers';
+import type { Seccomp } from '../spec/types';
+import { SPEC_VERSION } from '../version';
+
+/** What state.json keeps of the profile, for exec. */
+export interface StoredSeccomp extends InitSeccomp {
+  listenerPath?: string;
+  listenerMetadata?: string;
+}
+
+/** Compiles config.json's linux.seccomp; rawText is config.json's text, for integers a double cannot hold. */
+export function compileForContainer(profile: Seccomp, rawText: string | undefined): StoredSeccomp {
+  let exact: Map<string, bigint> | undefined;
+  let compiled: ReturnType<typeof compileSeccomp>;
+  try {
+    compiled = compileSeccomp(profile, { exact: (pointer) => (exact ??= rawText ? unsafeIntegers(rawText) : new Map()).get(pointer) });
+  } catch (e) {
+    throw new RuntimeError(`config.json: ${(e as Error).message}`);
+  }
+  const abis = new Set(compiled.unknown.map((u) => u.abi));
+  const count = new Map<string, number>();
+  for (const u of compiled.unknown) count.set(u.name, (count.get(u.name) ?? 0) + 1);
+  for (const [name, n] of count) {
+    // Unknown in every ABI of the filter: a name this kernel's tables lack (runc: skipped, at debug level).
+    if (n === abis.size && abis.size > 0) debug(`seccomp: unknown syscall ${JSON.stringify(name)} ignored`);
+  }
+  debug(`seccomp: ${compiled.instructions} BPF instructions, flags 0x${compiled.flags.toString(16)}`);
+  return {
+    filter: compiled.filter.toString('base64'),
+    flags: compiled.flags,
+    ...(profile.listenerPath !== undefined ? { listenerPath: profile.listenerPath } : {}),
+    ...(profile.listenerMetadata !== undefined ? { listenerMetadata: profile.listenerMetadata } : {}),
+  };
+}
+
+/**
+ * Takes the listener fd `fd` of process `pid` (which has just installed
+ * the filter) and sends it to the agent: one message on a new connection
+ * to listenerPath, the process state as JSON with the fd in SCM_RIGHTS;
+ * then closes the connection, as the spec asks.
+ */
+export function sendListenerToAgent(s: StoredSeccomp, pid: number, fd: number, state: HookState): void {
+  const path = s.listenerPath!;
+  const pidfd = sys.pidfdOpen(pid);
+  let listener = -1;
+  let sock = -1;
+  try {
+    listener = sys.pidfdGetfd(pidfd, fd);
+    try {
+      sock = sys.unixConnect(path);
+    } catch (e) {
+      throw new RuntimeError(`linux.seccomp.listenerPath: cannot reach the seccomp agent: ${(e as Error).message}`);
+    }
+    const message = {
+      ociVersion: SPEC_VERSION,
+      fds: ['seccompFd'],
+      pid,
+      ...(s.listenerMetadata ? { metadata: s.listenerMetadata } : {}),
+      state,
+    };
+    sys.sendFd(sock, listener, JSON.stringify(message));
+  } finally {
+    for (const f of [sock, listener, pidfd]) if (f >= 0) closeSync(f);
+  }
+}
