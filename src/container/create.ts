@@ -27,6 +27,8 @@ function later() {
   return { normalize, validateSpec, setupNotifySocket, newCgroup, recordCgroup, destroyCgroup, SyncChannel, processStartTime };
 }
 
+const SIGSYS = 31;
+
 export interface CreateOptions {
   root: string;
   id: string;
@@ -186,6 +188,9 @@ export function create(opts: CreateOptions): StoredState {
       if (msg === null) {
         const status = sys.waitpid(pid, false);
         pid = 0;
+        if (seccomp && status !== null && (status & 0x7f) === SIGSYS) {
+          throw new RuntimeError('container init was killed by SIGSYS: a syscall it made after installing linux.seccomp is refused by the profile');
+        }
         throw new RuntimeError(`container init exited before it was ready (${describeWait(status)})`);
       }
       if (msg.type === 'error') throw new RuntimeError(msg.msg);

@@ -24,9 +24,7 @@ const declarations = {
   lchown: () => libc.func('int lchown(const char *path, uint32_t uid, uint32_t gid)'),
   symlink: () => libc.func('int symlink(const char *target, const char *path)'),
   mkdirat: () => libc.func('int mkdirat(int dirfd, const char *path, uint32_t mode)'),
-  setgroups: () => libc.func('int setgroups(size_t n, const uint32_t *list)'),
-  setresgid: () => libc.func('int setresgid(uint32_t r, uint32_t e, uint32_t s)'),
-  setresuid: () => libc.func('int setresuid(uint32_t r, uint32_t e, uint32_t s)'),
+  sysSetgroups: () => libc.func('syscall', 'long', ['long', 'size_t', 'void *']),
   prctl: () => libc.func('int prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5)'),
   prlimit: () => libc.func('int prlimit(int pid, int resource, const void *newlim, void *oldlim)'),
   fcntl: () => libc.func('int fcntl(int fd, int cmd, int arg)'),
@@ -170,11 +168,15 @@ export const linux: Syscalls = {
     if (fd < 0) fail('openat2', path);
     return fd;
   },
+  // Raw syscalls: they change the calling thread only. glibc's wrappers
+  // make every thread repeat the call and abort the process when one
+  // thread's result differs, which the container's seccomp filter (on the
+  // main thread only) makes happen. Node's other threads end at execve.
   setgroups(gids) {
-    if (f.setgroups(gids.length, gids.length ? Uint32Array.from(gids) : null) !== 0) fail('setgroups', gids.join(','));
+    if (Number(f.sysSetgroups(C.SYS_setgroups, gids.length, gids.length ? Uint32Array.from(gids) : null)) !== 0) fail('setgroups', gids.join(','));
   },
-  setresgid(gid) { if (f.setresgid(gid, gid, gid) !== 0) fail('setresgid', String(gid)); },
-  setresuid(uid) { if (f.setresuid(uid, uid, uid) !== 0) fail('setresuid', String(uid)); },
+  setresgid(gid) { if (Number(f.sysInt(C.SYS_setresgid, gid, gid, gid, 0)) !== 0) fail('setresgid', String(gid)); },
+  setresuid(uid) { if (Number(f.sysInt(C.SYS_setresuid, uid, uid, uid, 0)) !== 0) fail('setresuid', String(uid)); },
   prctl(option, arg2, arg3 = 0, what = `option ${option}`) {
     const r = f.prctl(option, arg2, arg3, 0, 0);
     if (r < 0) fail('prctl', what);

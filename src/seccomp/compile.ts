@@ -13,10 +13,11 @@
 //   conditions a rule of its own (they are ORed), and so does tsrun.
 // - 64-bit arguments are compared on both 32-bit halves on x86_64; on x32
 //   and i386, as by libseccomp, on the low half only.
-// - i386's socketcall(2) and ipc(2) multiplexers get a rule on their first
-//   argument for each socket or SysV IPC call a rule names, without that
-//   rule's conditions (the arguments are behind a pointer), as libseccomp
-//   makes them.
+// - i386's socketcall(2) and ipc(2) multiplexers get a rule for each socket
+//   or SysV IPC call a rule names, as libseccomp makes them: its first
+//   argument must be the call's number, in place of any condition on the
+//   first argument; the conditions on the others stay, although they then
+//   test the multiplexer's arguments (a pointer), not the call's.
 // - unless the default action is ALLOW, LOG or TRACE, a syscall numbered
 //   above every syscall the profile names (in its ABI) fails with ENOSYS,
 //   as runc's patched filter does: programs then fall back from syscalls
@@ -116,7 +117,7 @@ function abiRules(abi: Abi, profile: Seccomp, byName: Map<string, Rule[]>, unkno
     const mux = abi.name === 'x86' ? (name in SOCKETCALLS ? ['socketcall', SOCKETCALLS[name]] as const : name in IPC_CALLS ? ['ipc', IPC_CALLS[name]] as const : null) : null;
     if (mux) {
       const call: Condition = { index: 0, op: 'SCMP_CMP_EQ', value: BigInt(mux[1]), valueTwo: 0n };
-      add(abi.table[mux[0]], rules.map((r) => ({ action: r.action, conds: [call] })));
+      add(abi.table[mux[0]], rules.map((r) => ({ action: r.action, conds: [call, ...r.conds.filter((c) => c.index !== 0)] })));
     }
     if (nr === undefined && !mux) unknown.push({ abi: abi.name, name });
   }

@@ -67,12 +67,24 @@ for (const [name, runtime] of Object.entries(RUNTIMES)) {
       assert.equal(missing.status, 127, `a missing binary is exit 127: ${missing.stderr}`);
     });
 
+    await t.test('seccomp: podman\'s default profile applies, and unconfined removes it', () => {
+      const r = podman(rtName, ['run', '--rm', ...base, IMAGE, 'grep', 'Seccomp:', '/proc/self/status']);
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stdout, 'Seccomp:\t2\n');
+      const u = podman(rtName, ['run', '--rm', ...base, '--security-opt', 'seccomp=unconfined', IMAGE, 'grep', 'Seccomp:', '/proc/self/status']);
+      assert.equal(u.stdout, 'Seccomp:\t0\n', u.stderr);
+      const nnp = podman(rtName, ['run', '--rm', ...base, '--security-opt', 'no-new-privileges', IMAGE, 'grep', '-E', 'Seccomp:|NoNewPrivs:', '/proc/self/status']);
+      assert.equal(nnp.stdout, 'NoNewPrivs:\t1\nSeccomp:\t2\n', nnp.stderr);
+    });
+
     const c1 = `${prefix}-c1`;
     await t.test('run -d, exec plain and with -t, ps', () => {
       assert.equal(podman(rtName, ['run', '-d', '--name', c1, ...base, IMAGE, 'sleep', '300']).status, 0);
       const e = podman(rtName, ['exec', c1, 'sh', '-c', 'echo in-exec; exit 3']);
       assert.equal(e.status, 3, e.stderr);
       assert.equal(e.stdout, 'in-exec\n');
+      const sc = podman(rtName, ['exec', c1, 'grep', 'Seccomp:', '/proc/self/status']);
+      assert.equal(sc.stdout, 'Seccomp:\t2\n', 'an exec\'d process gets the profile too');
       const tty = podman(rtName, ['exec', '-t', c1, 'tty']);
       assert.equal(tty.status, 0, tty.stderr);
       assert.match(tty.stdout, /^\/dev\/pts\/\d+\r?\n$/);
@@ -160,6 +172,13 @@ for (const [name, runtime] of Object.entries(RUNTIMES)) {
       const r = ctr([...run('--rm'), `${id}-rm`, '/bin/sh', '-c', 'echo hello; exit 4']);
       assert.equal(r.stdout, 'hello\n', r.stderr);
       assert.equal(r.status, 4, r.stderr);
+    });
+
+    await t.test('run --seccomp: containerd\'s default profile applies; without it, none', () => {
+      const r = ctr([...run('--rm', '--seccomp'), `${id}-sc`, '/bin/grep', 'Seccomp:', '/proc/self/status']);
+      assert.equal(r.stdout, 'Seccomp:\t2\n', r.stderr);
+      const u = ctr([...run('--rm'), `${id}-nosc`, '/bin/grep', 'Seccomp:', '/proc/self/status']);
+      assert.equal(u.stdout, 'Seccomp:\t0\n', u.stderr);
     });
 
     await t.test('run -d, task exec plain and -t, task ps', () => {

@@ -209,7 +209,7 @@ test('architectures: x86_64 always; x32 and x86 when listed; any other ABI is ki
   assert.equal(verdictOf(all, 'getppid', [], 'x86'), ALLOW);
 });
 
-test('x86: socket and IPC calls get a rule on socketcall(2) and ipc(2) by call number, without their conditions', () => {
+test('x86: socket and IPC calls get a rule on socketcall(2) and ipc(2) by call number, in place of a condition on the first argument', () => {
   const c = compile({ defaultAction: 'SCMP_ACT_ALLOW', architectures: ['SCMP_ARCH_X86'], syscalls: [
     { names: ['socket'], action: 'SCMP_ACT_ERRNO', errnoRet: 22, args: [{ index: 0, value: 16, op: 'SCMP_CMP_EQ' }] },
     { names: ['shmget', 'semop'], action: 'SCMP_ACT_ERRNO', errnoRet: 9 },
@@ -222,6 +222,12 @@ test('x86: socket and IPC calls get a rule on socketcall(2) and ipc(2) by call n
   assert.equal(verdictOf(c, 'ipc', [1], 'x86'), errno(9), 'ipc(SEMOP): semop has no i386 syscall of its own');
   assert.equal(verdictOf(c, 'ipc', [2], 'x86'), ALLOW);
   assert.equal(verdictOf(c, 'shmget', [], 'x86'), errno(9));
+  // Conditions on the other arguments stay, on socketcall's own arguments (libseccomp does the same).
+  const more = compile({ defaultAction: 'SCMP_ACT_ALLOW', architectures: ['SCMP_ARCH_X86'], syscalls: [
+    { names: ['socket'], action: 'SCMP_ACT_ERRNO', errnoRet: 97, args: [{ index: 0, value: 2, op: 'SCMP_CMP_NE' }, { index: 1, value: 3, op: 'SCMP_CMP_EQ' }] },
+  ] });
+  assert.equal(verdictOf(more, 'socketcall', [1, 3], 'x86'), errno(97));
+  assert.equal(verdictOf(more, 'socketcall', [1, 0x8000], 'x86'), ALLOW);
 });
 
 test('names unknown to an ABI are skipped there and reported', () => {
@@ -308,4 +314,92 @@ test('a filter longer than the kernel takes is refused with the count', () => {
   const names = Object.keys(X86_64);
   const syscalls = names.map((n, i) => ({ names: [n], action: 'SCMP_ACT_ERRNO', errnoRet: 1 + (i % 100), args: [{ index: 0, value: i, op: 'SCMP_CMP_GT' }, { index: 1, value: i, op: 'SCMP_CMP_LT' }] }));
   assert.throws(() => compile({ defaultAction: 'SCMP_ACT_ALLOW', syscalls }), /\/linux\/seccomp: the filter takes \d+ instructions, more than the kernel's limit of 4096/);
+});
+
+// An independent model of what a profile means on x86_64, evaluated
+// directly on 64-bit values; random profiles and inputs must give the
+// compiled filter's verdicts.
+const { actionValue } = require('../../dist/seccomp/profile');
+
+function intended(profile, nr, args) {
+  const def = actionValue(profile.defaultAction, profile.defaultErrnoRet);
+  const rules = [];
+  let max = -1;
+  for (const entry of profile.syscalls ?? []) {
+    for (const name of entry.names) {
+      if (X86_64[name] === undefined) continue;
+      max = Math.max(max, X86_64[name]);
+      if (X86_64[name] !== nr) continue;
+      const action = actionValue(entry.action, entry.errnoRet);
+      if (action === def) continue;
+      const conds = entry.args ?? [];
+      const repeated = new Set(conds.map((c) => c.index)).size !== conds.length;
+      if (repeated) for (const c of conds) rules.push({ action, conds: [c] });
+      else rules.push({ action, conds });
+    }
+  }
+  const holds = (c) => {
+    const a = args[c.index];
+    const v = BigInt(c.value);
+    switch (c.op) {
+      case 'SCMP_CMP_EQ': return a === v;
+      case 'SCMP_CMP_NE': return a !== v;
+      case 'SCMP_CMP_LT': return a < v;
+      case 'SCMP_CMP_LE': return a <= v;
+      case 'SCMP_CMP_GE': return a >= v;
+      case 'SCMP_CMP_GT': return a > v;
+      case 'SCMP_CMP_MASKED_EQ': return (a & v) === (BigInt(c.valueTwo ?? 0) & v);
+    }
+    throw new Error(c.op);
+  };
+  const uncond = rules.find((r) => r.conds.length === 0);
+  if (uncond) return uncond.action;
+  const hit = rules.find((r) => r.conds.every(holds));
+  if (hit) return hit.action;
+  const allowish = [RET.ALLOW, RET.LOG, RET.TRACE].includes((def & 0xffff0000) >>> 0);
+  return !allowish && max >= 0 && nr > max ? ENOSYS : def;
+}
+
+function prng(seed) {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+test('random profiles: the compiled filter gives the verdicts of a direct model of the profile', () => {
+  const rand = prng(12345);
+  const pick = (xs) => xs[Math.floor(rand() * xs.length)];
+  const NAMES = ['read', 'write', 'getpid', 'socket', 'personality', 'setpriority', 'clone', 'mmap', 'futex', 'kill', 'unshare', 'process_mrelease'];
+  const VALUES = [0n, 1n, 5n, 8n, 0xffn, 0x7fffffffn, 0xffffffffn, 0x100000000n, 0x100000005n, 0x1ffffffffn, 0xffffffff00000000n, 0xffffffffffffffffn];
+  const OPS_ = ['SCMP_CMP_EQ', 'SCMP_CMP_NE', 'SCMP_CMP_LT', 'SCMP_CMP_LE', 'SCMP_CMP_GE', 'SCMP_CMP_GT', 'SCMP_CMP_MASKED_EQ'];
+  const action = () => {
+    const a = pick(['SCMP_ACT_ALLOW', 'SCMP_ACT_ERRNO', 'SCMP_ACT_ERRNO', 'SCMP_ACT_KILL', 'SCMP_ACT_TRAP', 'SCMP_ACT_LOG', 'SCMP_ACT_TRACE']);
+    return a === 'SCMP_ACT_ERRNO' || a === 'SCMP_ACT_TRACE' ? { action: a, errnoRet: Math.floor(rand() * 5) } : { action: a };
+  };
+  let inputs = 0;
+  for (let p = 0; p < 150; p++) {
+    const d = action();
+    const profile = { defaultAction: d.action, ...(d.errnoRet !== undefined ? { defaultErrnoRet: d.errnoRet } : {}), syscalls: [] };
+    for (let e = 0, n = 1 + Math.floor(rand() * 10); e < n; e++) {
+      const a = action();
+      const args = [];
+      for (let k = 0, m = Math.floor(rand() * 3); k < m; k++) {
+        // Safe integers only here: the exact path for larger ones has its own test.
+        const value = Number(pick(VALUES.filter((v) => v <= BigInt(Number.MAX_SAFE_INTEGER))));
+        args.push({ index: Math.floor(rand() * 4), value, valueTwo: Number(pick(VALUES.filter((v) => v <= 0xffffffffn))), op: pick(OPS_) });
+      }
+      profile.syscalls.push({ names: [pick(NAMES), ...(rand() < 0.3 ? [pick(NAMES)] : [])], ...a, ...(args.length ? { args } : {}) });
+    }
+    const prog = bpf.decode(compileSeccomp(profile).filter);
+    for (let i = 0; i < 200; i++) {
+      const nr = rand() < 0.85 ? X86_64[pick(NAMES)] : Math.floor(rand() * 600);
+      const args = Array.from({ length: 6 }, () => pick(VALUES) + (rand() < 0.2 ? 1n : 0n));
+      const got = bpf.run(prog, { arch: AUDIT_ARCH_X86_64, nr, args: args.map((a) => BigInt.asUintN(64, a)) }).verdict;
+      assert.equal(got, intended(profile, nr, args.map((a) => BigInt.asUintN(64, a))), `profile ${JSON.stringify(profile)}, nr ${nr}, args ${args}`);
+      inputs++;
+    }
+  }
+  assert.equal(inputs, 30000);
 });
