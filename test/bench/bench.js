@@ -32,6 +32,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { spawn, spawnSync } = require('child_process');
+const { podmanProfile } = require('../seccomp-profiles');
 
 const REPO = path.resolve(__dirname, '..', '..');
 const BASE_BUNDLE = path.join(REPO, 'bundles', 'busybox');
@@ -52,7 +53,8 @@ function usage(msg) {
     + '                        --batch-iterations unless that is given)\n'
     + '  --batch-iterations N  runs per runtime of the 50-container and 20-parallel scenarios (default 3)\n'
     + '  --only REGEX          run only the scenarios whose id matches: version, run, create, start,\n'
-    + '                        state, list, kill-delete, delete-created, create-delete-50, parallel-20, rss\n'
+    + '                        state, list, kill-delete, delete-created, create-delete-50, parallel-20, rss,\n'
+    + '                        create-seccomp, seccomp (the filters section)\n'
     + '  --output FILE         report file (default BENCHMARKS.md at the repository root)\n'
     + '  --write / --no-write  write the report file or not (default: write, except with --only)\n');
   process.exit(msg ? 2 : 0);
@@ -269,7 +271,23 @@ function setupWork() {
     fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(c, null, 2));
     return dir;
   };
-  return { trueBundle: bundle('bundle-true', ['/bin/true']), sleepBundle: bundle('bundle-sleep', ['/bin/sleep', '1000']) };
+  const out = { trueBundle: bundle('bundle-true', ['/bin/true']), sleepBundle: bundle('bundle-sleep', ['/bin/sleep', '1000']) };
+  // podman's default seccomp profile, as podman sends it (no_new_privs off, as podman's default).
+  const profile = podmanProfile();
+  if (profile) {
+    const withProfile = (name, args) => {
+      const dir = bundle(name, args);
+      const c = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
+      c.linux.seccomp = profile;
+      c.process.noNewPrivileges = false;
+      fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(c, null, 2));
+      return dir;
+    };
+    out.seccompBundle = withProfile('bundle-seccomp', ['/bin/true']);
+    out.seccompSleepBundle = withProfile('bundle-seccomp-sleep', ['/bin/sleep', '1000']);
+    out.seccompProfile = profile;
+  }
+  return out;
 }
 
 function hybridWithV2Controllers() {
@@ -410,6 +428,15 @@ function scenarios(b) {
         return ms;
       },
     },
+    ...(b.seccompBundle ? [{
+      id: 'create-seccomp', title: '`create` of a /bin/true container with podman\'s default seccomp profile', unit: 'ms', floor: true, target: null,
+      sample: (rt) => {
+        const id = newId(rt);
+        const ms = create(rt, b.seccompBundle, id).ms;
+        destroy(rt, id);
+        return ms;
+      },
+    }] : []),
     {
       id: 'start', title: '`start` of a created container', unit: 'ms', floor: true, target: { floor: 1.15 },
       sample: (rt) => {
@@ -758,7 +785,7 @@ function machine(floor) {
   ].join('\n');
 }
 
-function report(results, floor, extraNotes) {
+function report(results, floor, extraNotes, seccomp) {
   const date = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
   const total = (Date.now() - t0Run) / 1000;
   const out = [];
@@ -800,6 +827,7 @@ function report(results, floor, extraNotes) {
   ];
   for (const n of allNotes) out.push(`- ${n}`);
   out.push('');
+  if (seccomp) out.push('## Seccomp filters', '', ...seccomp, '');
   return out.join('\n');
 }
 
@@ -846,6 +874,88 @@ function wrapperCost(floor) {
     + `\`${path.basename(crun.wrap[0])} … true\` against ${median(a).toFixed(2)} ms for \`true\`), included in crun's figures.`];
 }
 
+// ---------------------------------------------------------------- seccomp filters
+
+/**
+ * The filter each runtime loads for podman's default profile, read back
+ * from a running container (PTRACE_SECCOMP_GET_FILTER, test/seccomp/
+ * dump-filter.c built with gcc), and what it costs each syscall: the
+ * instructions a cBPF interpreter runs for a few syscalls and on average
+ * over every x86_64 syscall number. And the time tsrun takes to compile
+ * the profile.
+ */
+function seccompSection(b) {
+  if (!b.seccompProfile) return ['(podman\'s default profile, /usr/share/containers/seccomp.json, is not installed: no seccomp figures.)'];
+  const bpf = require(path.join(REPO, 'dist', 'seccomp', 'bpf.js'));
+  const { X86_64 } = require(path.join(REPO, 'dist', 'seccomp', 'tables.js'));
+  const { AUDIT_ARCH_X86_64 } = require(path.join(REPO, 'dist', 'seccomp', 'profile.js'));
+  const dumper = path.join(work, 'dump-filter');
+  const cc = spawnSync('gcc', ['-O2', '-o', dumper, path.join(REPO, 'test', 'seccomp', 'dump-filter.c')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  if (cc.status !== 0) return [`(gcc could not build test/seccomp/dump-filter.c: ${errorLine(cc.stderr)})`];
+  const names = ['tsrun', 'runc', 'crun'];
+  const filters = {};
+  for (const name of names) {
+    const rt = runtimes.find((r) => r.name === name && r.available);
+    if (!rt) continue;
+    const id = newId(rt);
+    try {
+      create(rt, b.seccompSleepBundle, id);
+      must(rt, ['start', id]);
+      const d = spawnSync(dumper, [String(statePid(rt, id).pid)], { stdio: ['ignore', 'pipe', 'pipe'] });
+      filters[name] = d.status === 0 ? bpf.decode(d.stdout) : `error: ${errorLine(d.stderr)}`;
+    } catch (e) {
+      filters[name] = `error: ${e.message}`;
+    } finally {
+      destroy(rt, id);
+    }
+  }
+  const max = Math.max(...Object.values(X86_64));
+  const steps = (prog, nr) => bpf.run(prog, { arch: AUDIT_ARCH_X86_64, nr }).steps;
+  const row = (title, f) => `| ${title} | ${names.map((n) => (Array.isArray(filters[n]) ? f(filters[n]) : filters[n] ?? 'skipped')).join(' | ')} |`;
+  const mean = (prog) => {
+    let sum = 0;
+    for (let nr = 0; nr <= max; nr++) sum += steps(prog, nr);
+    return (sum / (max + 1)).toFixed(1);
+  };
+  // Compiling: once in a fresh Node (loading the compiler and its tables
+  // included), then 50 times warm.
+  const script = `const t0 = process.hrtime.bigint();
+const { compileSeccomp } = require(${JSON.stringify(path.join(REPO, 'dist', 'seccomp', 'compile.js'))});
+const p = JSON.parse(require('fs').readFileSync(0, 'utf8'));
+compileSeccomp(p);
+const cold = Number(process.hrtime.bigint() - t0) / 1e6;
+const warm = [];
+for (let i = 0; i < 50; i++) { const t = process.hrtime.bigint(); compileSeccomp(p); warm.push(Number(process.hrtime.bigint() - t) / 1e6); }
+warm.sort((a, b) => a - b);
+console.log(JSON.stringify({ cold, warm: warm[25] }));`;
+  const colds = [];
+  const warms = [];
+  for (let i = 0; i < 10; i++) {
+    const r = spawnSync(process.execPath, ['-e', script], { input: JSON.stringify(b.seccompProfile), stdio: ['pipe', 'pipe', 'pipe'] });
+    if (r.status !== 0) return [`(compiling the profile failed: ${errorLine(r.stderr)})`];
+    const { cold, warm } = JSON.parse(r.stdout.toString());
+    colds.push(cold);
+    warms.push(warm);
+  }
+  const rules = b.seccompProfile.syscalls.reduce((n, r) => n + r.names.length, 0);
+  return [
+    `podman's default profile (/usr/share/containers/seccomp.json for podman's default capabilities: ${rules} syscall names, `
+      + `architectures ${b.seccompProfile.architectures.join(', ')}), loaded by each runtime for a running container and read back `
+      + 'with PTRACE_SECCOMP_GET_FILTER (test/seccomp/dump-filter.c). "Instructions run" is what the kernel\'s cBPF interpreter '
+      + 'executes for that x86_64 syscall, counted by tsrun\'s interpreter (src/seccomp/bpf.ts) on the filter as loaded.',
+    '',
+    '| podman\'s default profile | tsrun | runc | crun |',
+    '| --- | ---: | ---: | ---: |',
+    row('filter length (instructions)', (p) => String(p.length)),
+    ...['getpid', 'read', 'futex'].map((n) => row(`instructions run for \`${n}\` (nr ${X86_64[n]})`, (p) => String(steps(p, X86_64[n])))),
+    row(`mean instructions run over x86_64 syscalls 0–${max}`, mean),
+    '',
+    `Compiling the profile in tsrun (src/seccomp/compile.ts): ${median(colds).toFixed(1)} ms in a fresh Node process, loading the `
+      + `compiler and its syscall tables included (median of 10, ${Math.min(...colds).toFixed(1)}–${Math.max(...colds).toFixed(1)}); `
+      + `${median(warms).toFixed(2)} ms once loaded (median of 50, in each of those processes; median of those medians).`,
+  ];
+}
+
 // ---------------------------------------------------------------- cleanup
 
 let cleaned = false;
@@ -888,7 +998,7 @@ async function main() {
   const floor = setupRuntimes();
   const all = scenarios(bundles);
   const chosen = all.filter((s) => !opts.only || opts.only.test(s.id));
-  if (chosen.length === 0) {
+  if (chosen.length === 0 && !(opts.only && opts.only.test('seccomp'))) {
     process.stderr.write(`bench: --only ${opts.only.source} matches no scenario (${all.map((s) => s.id).join(', ')})\n`);
     return 2;
   }
@@ -901,7 +1011,8 @@ async function main() {
       + 'before it checks that the init is gone (killContainer in its delete.go), hence its 100+ ms there and its low '
       + '50-container throughput; crun waits for the process instead.');
   }
-  const md = report(results, floor, [...extra, ...varianceNotes(results)]);
+  const seccomp = !opts.only || opts.only.test('seccomp') ? seccompSection(bundles) : null;
+  const md = report(results, floor, [...extra, ...varianceNotes(results)], seccomp);
   process.stdout.write(md);
   if (opts.write) {
     fs.writeFileSync(opts.output, md);
