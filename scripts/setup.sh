@@ -5,7 +5,8 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-packages="busybox-static runc crun strace podman conmon containerd python3 gcc libc6-dev"
+# golang-github-containers-common: podman's default seccomp profile, which the tests use.
+packages="busybox-static runc crun strace podman conmon containerd golang-github-containers-common python3 gcc libc6-dev"
 missing=""
 for p in $packages; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"

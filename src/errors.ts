@@ -1,5 +1,5 @@
 // Errors the CLI reports with runc's exact wording: containerd, podman and
-// CRI-O match these strings (see ../shared/runtime-cli-contract.md).
+// CRI-O match these strings: they are part of the command line's contract.
 export class RuntimeError extends Error {
   constructor(message: string, readonly exitCode = 1) {
     super(message);
