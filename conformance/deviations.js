@@ -20,6 +20,10 @@ module.exports = {
     crun: 'crun deviation (age): crun 1.8.1 only accepts configs whose ociVersion is 1.0.x or 1.1.x ("unknown version specified"); ' +
       'runtime-spec 1.2.0 is newer than this crun. config.md promises compatibility within a major version.',
   },
+  'seccomp/errnoret-unsupported-action': {
+    runc: 'runc deviation: runc 1.1 ignores errnoRet on an action that takes no errno (here SCMP_ACT_KILL) and runs the container, ' +
+      'where config-linux.md says the runtime MUST print an error and fail.',
+  },
   'validation/ociversion-missing': {
     runc: 'runc deviation: runc does not check ociVersion at all (a config without it, although REQUIRED, is accepted).',
   },

@@ -6,19 +6,7 @@ const fs = require('fs');
 const A = require('../lib/assert');
 const P = require('../lib/proc');
 
-// create must fail and leave no container, no state entry, no process.
-async function rejects(ctx, mutate, opts = {}) {
-  const b = ctx.bundle(mutate, opts);
-  const r = await ctx.create(b, opts.cwd ? { cwd: b.dir } : {});
-  A.failed(r, 'create with an invalid config');
-  await P.sleep(100);
-  const st = await ctx.rt(['state', b.id]);
-  A.failed(st, 'state after the rejected create (container must not exist)');
-  const left = P.safeReaddir(ctx.stateRoot).filter((n) => n.includes(b.id));
-  A.deepEq(left, [], `entries left in --root ${ctx.stateRoot}`);
-  const procs = P.pidsWithEnv(ctx.envEntry);
-  A.deepEq(procs, [], 'container processes left after the rejected create');
-}
+const { rejects } = require('../lib/rejects');
 
 async function accepts(ctx, mutate, opts = {}) {
   const r = await ctx.runToExit((c, b) => {
