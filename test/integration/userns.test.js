@@ -123,7 +123,10 @@ test('rootless: an unprivileged user runs spec --rootless, run, exec, kill and d
   assert.ok(config.linux.namespaces.some((n) => n.type === 'user'));
   assert.ok(!config.linux.namespaces.some((n) => n.type === 'network'), 'no network namespace: no host devices to give it');
   config.process.terminal = false;
-  config.process.args = ['sh', '-c', 'id -u; cat /proc/self/uid_map; hostname'];
+  config.process.args = ['sh', '-c', 'id -u; cat /proc/self/uid_map; hostname; grep Seccomp: /proc/self/status; mkdir /tmp/x 2>&1; true'];
+  // A seccomp filter without no_new_privs: loading it needs CAP_SYS_ADMIN, which the init has in its user namespace.
+  config.process.noNewPrivileges = false;
+  config.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: 28 }] };
   fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config));
 
   const run = as(['run', 'rl-once']);
@@ -132,6 +135,8 @@ test('rootless: an unprivileged user runs spec --rootless, run, exec, kill and d
   assert.equal(lines[0], '0', 'root inside');
   assert.equal(lines[1].trim().split(/\s+/).join(' '), `0 ${uid} 1`);
   assert.equal(lines[2], 'tsrun');
+  assert.equal(lines[3], 'Seccomp:\t2');
+  assert.match(lines[4], /No space left on device/, 'mkdir refused by the profile (errnoRet 28)');
 
   config.process.args = ['sleep', '300'];
   fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config));
