@@ -43,11 +43,15 @@ export interface CreateOptions {
 }
 
 
-function describeWait(status: number | null): string {
-  if (status === null) return 'still running';
+/** Why the init ended before it was ready; `filtered`: it had a seccomp filter to install. */
+function initDied(status: number | null, filtered: boolean): string {
+  if (status === null) return 'container init exited before it was ready (still running)';
   const { waitOutcome } = require('../linux/signals') as typeof import('../linux/signals');
   const o = waitOutcome(status);
-  return o.code !== null ? `exit status ${o.code}` : `signal ${o.signal}`;
+  if (filtered && o.signal === SIGSYS) {
+    return 'container init was killed by SIGSYS: a syscall it made after installing linux.seccomp is refused by the profile';
+  }
+  return `container init exited before it was ready (${o.code !== null ? `exit status ${o.code}` : `signal ${o.signal}`})`;
 }
 
 /** fds handed over by socket activation (systemd's LISTEN_FDS), passed on as runc does. */
@@ -188,10 +192,7 @@ export function create(opts: CreateOptions): StoredState {
       if (msg === null) {
         const status = sys.waitpid(pid, false);
         pid = 0;
-        if (seccomp && status !== null && (status & 0x7f) === SIGSYS) {
-          throw new RuntimeError('container init was killed by SIGSYS: a syscall it made after installing linux.seccomp is refused by the profile');
-        }
-        throw new RuntimeError(`container init exited before it was ready (${describeWait(status)})`);
+        throw new RuntimeError(initDied(status, Boolean(seccomp)));
       }
       if (msg.type === 'error') throw new RuntimeError(msg.msg);
       if (msg.type === 'ready') break;

@@ -111,6 +111,7 @@ export const SYS_setgroups = 116;
 export const SYS_setresuid = 117;
 export const SYS_setresgid = 119;
 export const SECCOMP_SET_MODE_FILTER = 1;
+export const SECCOMP_FILTER_FLAG_NEW_LISTENER = 8;
 export const SYS_close_range = 436;
 export const SYS_openat2 = 437;
 export const SYS_capget = 125;

@@ -120,8 +120,6 @@ function unixSocket(type: number, op: 'bind' | 'connect', path: string): number 
   return fd;
 }
 
-const SECCOMP_FILTER_FLAG_NEW_LISTENER = 8;
-
 /** struct sock_fprog for a filter (struct sock_filter[]); both Buffers must outlive the call. */
 function sockFprog(filter: Buffer): { fprog: Buffer; filter: Buffer } {
   const fprog = Buffer.alloc(16);
@@ -224,7 +222,7 @@ export const linux: Syscalls = {
     const r = Number(f.sysSeccomp(C.SYS_seccomp, C.SECCOMP_SET_MODE_FILTER, flags, prog.fprog));
     void prog.filter.length;
     if (r < 0) fail('seccomp', 'SECCOMP_SET_MODE_FILTER');
-    return flags & SECCOMP_FILTER_FLAG_NEW_LISTENER ? r : -1;
+    return flags & C.SECCOMP_FILTER_FLAG_NEW_LISTENER ? r : -1;
   },
   execveFiltered(path, argv, envp, filter, flags) {
     const prog = sockFprog(filter);

@@ -167,7 +167,7 @@ function segments(main: AbiRules, wide: boolean, x32: AbiRules | null | undefine
   const out: Segment[] = [];
   for (const start of [...points].sort((a, b) => a - b)) {
     const r = byNr.get(start);
-    const leaf: Leaf = r ? decide(r.rules, r.wide, defaultAction) : { ret: simple(start) };
+    const leaf: Leaf = r ? decide(r.rules, r.wide) : { ret: simple(start) };
     const prev = out[out.length - 1];
     if (prev && 'ret' in prev.leaf && 'ret' in leaf && prev.leaf.ret === leaf.ret) continue;
     out.push({ start, leaf });
@@ -176,7 +176,7 @@ function segments(main: AbiRules, wide: boolean, x32: AbiRules | null | undefine
 }
 
 /** The rules of one syscall, reduced: an unconditional rule decides alone; repeated conditions go. */
-function decide(rules: Rule[], wide: boolean, defaultAction: number): Leaf {
+function decide(rules: Rule[], wide: boolean): Leaf {
   const first = rules.find((r) => r.conds.length === 0);
   if (first) return { ret: first.action };
   const kept: Rule[] = [];

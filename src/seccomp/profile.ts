@@ -1,5 +1,6 @@
 // linux.seccomp as the runtime-spec defines it: the names it uses, what
 // they mean to the kernel, and the checks a JSON schema cannot express.
+import { SECCOMP_FILTER_FLAG_NEW_LISTENER } from '../linux/constants';
 import type { Seccomp } from '../spec/types';
 
 // SECCOMP_RET_* (linux/seccomp.h): the action in the high 16 bits, its data in the low 16.
@@ -44,7 +45,7 @@ export const FILTER_FLAG = {
   TSYNC: 1,
   LOG: 2,
   SPEC_ALLOW: 4,
-  NEW_LISTENER: 8,
+  NEW_LISTENER: SECCOMP_FILTER_FLAG_NEW_LISTENER,
   TSYNC_ESRCH: 16,
   WAIT_KILLABLE_RECV: 32,
 } as const;
