@@ -29,13 +29,11 @@ export function compileForContainer(profile: Seccomp, rawText: string | undefine
   } catch (e) {
     throw new RuntimeError(`config.json: ${(e as Error).message}`);
   }
-  const abis = new Set(compiled.unknown.map((u) => u.abi));
-  const count = new Map<string, number>();
-  for (const u of compiled.unknown) count.set(u.name, (count.get(u.name) ?? 0) + 1);
-  for (const [name, n] of count) {
-    // Unknown in every ABI of the filter: a name this kernel's tables lack (runc: skipped, at debug level).
-    if (n === abis.size && abis.size > 0) debug(`seccomp: unknown syscall ${JSON.stringify(name)} ignored`);
-  }
+  // Skipped where unknown, as runc does; one debug line per ABI (podman's
+  // profile names some ninety i386-only syscalls).
+  const byAbi = new Map<string, string[]>();
+  for (const u of compiled.unknown) byAbi.set(u.abi, [...(byAbi.get(u.abi) ?? []), u.name]);
+  for (const [abi, names] of byAbi) debug(`seccomp: not ${abi} syscalls, their rules skipped there: ${names.join(', ')}`);
   debug(`seccomp: ${compiled.instructions} BPF instructions, flags 0x${compiled.flags.toString(16)}`);
   return {
     filter: compiled.filter.toString('base64'),
