@@ -140,7 +140,11 @@ export function create(opts: CreateOptions): StoredState {
     // Compiled here, while the early init's Node starts up.
     const seccomp = spec.linux?.seccomp ? (require('./seccomp') as typeof import('./seccomp')).compileForContainer(spec.linux.seccomp, specText(raw)) : undefined;
     if (seccomp) n.init.seccomp = { filter: seccomp.filter, flags: seccomp.flags };
-    if (spec.process?.terminal) stdio = [];
+    // With a terminal the pty is the process's stdio: the init gets none of
+    // ours (a caller waiting for the end of our stdout would wait for the
+    // container's), and neither does the early clone (earlyCloneFlags).
+    const terminal = Boolean(spec.process?.terminal);
+    if (terminal) stdio = [];
     if (stdio.length) n.init.stdio = stdio;
     if (listenFds && n.init.process) n.init.process.env.push(`LISTEN_FDS=${listenFds}`, 'LISTEN_PID=1');
     const notifySocket = setupNotifySocket(n.init, store.dir(opts.id));
@@ -159,7 +163,7 @@ export function create(opts: CreateOptions): StoredState {
         // then does it exec as root of its user namespace, with capabilities.
         const [waitR, waitW] = sys.pipe();
         try {
-          pid = spawnInit(child, n.cloneFlags, n.joinPid, preserveFds, [consoleFd, fifoFd, ...stdio], { waitFd: waitR, uid: 0, gid: 0 });
+          pid = spawnInit(child, n.cloneFlags, n.joinPid, preserveFds, [consoleFd, fifoFd, ...stdio], { waitFd: waitR, uid: 0, gid: 0 }, !terminal);
           writeIdMaps(pid, n.userns);
           writeSync(waitW, '1');
         } finally {
@@ -167,7 +171,7 @@ export function create(opts: CreateOptions): StoredState {
           closeSync(waitW);
         }
       } else {
-        pid = spawnInit(child, n.cloneFlags, n.joinPid, preserveFds, [consoleFd, fifoFd, ...stdio]);
+        pid = spawnInit(child, n.cloneFlags, n.joinPid, preserveFds, [consoleFd, fifoFd, ...stdio], {}, !terminal);
       }
     }
     closeSync(child);

@@ -93,7 +93,7 @@ const JOINED = ['user', 'ipc', 'uts', 'net', 'cgroup', 'time', 'pid'];
  * namespace, which Node cannot), then forks once more so the process is a
  * member of the container's pid namespace, still our child (CLONE_PARENT).
  */
-function cloneInContainer(initPid: number, syncFd: number, preserveFds: number, passed: number[]): number {
+function cloneInContainer(initPid: number, syncFd: number, preserveFds: number, passed: number[], terminal: boolean): number {
   const types = JOINED.filter((t) => ownNamespace(initPid, t));
   const fds = types.map((t) => openSync(`/proc/${initPid}/ns/${t}`, C.O_RDONLY | C.O_CLOEXEC));
   const inUserns = types.includes('user');
@@ -104,7 +104,7 @@ function cloneInContainer(initPid: number, syncFd: number, preserveFds: number, 
       joinFds: fds,
       ...(inUserns ? { uid: 0, gid: 0 } : {}),
       ...(forks ? { forkFd: w } : {}),
-    }));
+    }), { stdio: !terminal });
     if (!forks) return first;
     // The first child only joined, forked and reported; it is done.
     const status = sys.waitpid(first, false) ?? 0;
@@ -141,7 +141,7 @@ export async function exec(opts: ExecOptions): Promise<number> {
     if (spec.terminal) consoleFd = connectConsole(opts.consoleSocket);
     else if (!opts.detach) relay = StdioRelay.open();
     [parent, child] = sys.socketpair();
-    pid = cloneInContainer(state.pid, child, opts.preserveFds, [consoleFd, ...(relay?.child ?? [])]);
+    pid = cloneInContainer(state.pid, child, opts.preserveFds, [consoleFd, ...(relay?.child ?? [])], Boolean(spec.terminal));
     closeSync(child);
     child = -1;
     // Into the container's cgroup while the init only waits for its config.

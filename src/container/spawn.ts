@@ -13,14 +13,20 @@ import { linux as sys } from '../linux/libc';
 const INIT_ENTRY = join(__dirname, '..', 'init-entry');
 
 /**
- * Runs clone with stdio, the preserved fds, the sync fd and `more` made to
- * survive into the child, then marks the sync fd and `more` close-on-exec
- * again: hooks and helpers we spawn later must not hold them (a relay pipe
- * kept open by a hook's leftover process would never reach end of file).
+ * Runs clone with stdio (unless `stdio` is false), the preserved fds, the
+ * sync fd and `more` made to survive into the child, and nothing else of
+ * ours: an fd our caller left open (a directory of the host, say) could
+ * otherwise reach the container, as its cwd through /proc/self/fd/N. Then
+ * marks the sync fd and `more` close-on-exec again: hooks and helpers we
+ * spawn later must not hold them (a relay pipe kept open by a hook's
+ * leftover process would never reach end of file).
  */
-export function withFdsPassed<T>(syncFd: number, preserveFds: number, more: number[], clone: () => T): T {
-  // Node marks inherited fds close-on-exec at start-up.
-  for (let fd = 0; fd < 3 + preserveFds; fd++) {
+export function withFdsPassed<T>(syncFd: number, preserveFds: number, more: number[], clone: () => T, { stdio = true } = {}): T {
+  sys.closeRangeCloexec(3 + preserveFds);
+  // Node marks inherited fds close-on-exec at start-up. Without ours as
+  // its stdio (a terminal's pty takes their place), the child's Node
+  // opens /dev/null for 0, 1 and 2.
+  for (let fd = stdio ? 0 : 3; fd < 3 + preserveFds; fd++) {
     try { sys.fcntlSetCloexec(fd, false); } catch { /* not open */ }
   }
   const passed = [syncFd, ...more].filter((fd) => fd >= 0);
@@ -42,8 +48,8 @@ export function cloneInit(syncFd: number, cloneFlags: number, opts: CloneOptions
   return cloneExec(INIT_ENTRY, [`_TSRUN_SYNC_FD=${syncFd}`], cloneFlags, opts);
 }
 
-/** Starts the init, joining a pid namespace by path first if asked. */
-export function spawnInit(syncFd: number, cloneFlags: number, joinPid: string | null, preserveFds: number, extraFds: number[], opts: CloneOptions = {}): number {
+/** Starts the init, joining a pid namespace by path first if asked; `stdio`: hand it ours. */
+export function spawnInit(syncFd: number, cloneFlags: number, joinPid: string | null, preserveFds: number, extraFds: number[], opts: CloneOptions = {}, stdio = true): number {
   return withFdsPassed(syncFd, preserveFds, extraFds, () => {
     if (!joinPid) return cloneInit(syncFd, cloneFlags, opts);
     const own = openSync('/proc/self/ns/pid', O_RDONLY | O_CLOEXEC);
@@ -59,7 +65,7 @@ export function spawnInit(syncFd: number, cloneFlags: number, joinPid: string | 
       closeSync(own);
       closeSync(target);
     }
-  });
+  }, { stdio });
 }
 
 /**

@@ -134,6 +134,14 @@ export function prepareProcess(sys: Syscalls, p: InitProcess, filter: ContainerF
   } catch (e) {
     throw describeFsError(e, `chdir to cwd (${JSON.stringify(p.cwd)}) set in config.json failed`);
   }
+  // A path through an fd (/proc/self/fd/N) can lead out of the root; the
+  // kernel's getcwd then reports it unreachable, and glibc fails with
+  // ENOENT. The process must not start there (CVE-2024-21626).
+  let reached: string | null = null;
+  try { reached = process.cwd(); } catch { /* unreachable */ }
+  if (reached === null || !reached.startsWith('/')) {
+    throw new Error(`chdir to cwd (${JSON.stringify(p.cwd)}) set in config.json failed: it leads outside the container's root filesystem`);
+  }
   if (p.umask !== null) process.umask(p.umask);
   else process.umask(0o022);
   const path = lookPath(p.args[0], env);

@@ -196,6 +196,20 @@ for (const [name, runtime] of Object.entries(RUNTIMES)) {
       assert.equal(ps.stdout.trim().split('\n').length, 2, ps.stdout);
     });
 
+    await t.test('run -t, and run -t -d then task attach: the terminal works and nothing hangs', () => {
+      // script(1) gives ctr a terminal of its own; the timeout catches a hang.
+      const tty = sh('script', ['-qec', `ctr --address ${containerd.sock} ${run('--rm', '-t').join(' ')} ${id}-tty /bin/sh -c "tty; echo term-ok"`, '/dev/null'], { timeout: 20000 });
+      assert.equal(tty.status, 0, `${tty.stdout}${tty.stderr}`);
+      assert.match(tty.stdout, /\/dev\/pts\/\d+\r*\n/);
+      assert.match(tty.stdout, /term-ok/);
+      const d = sh('script', ['-qec', `ctr --address ${containerd.sock} ${run('-t', '-d').join(' ')} ${id}-attach /bin/sh -c "sleep 1; echo attached-ok"`, '/dev/null'], { timeout: 20000 });
+      assert.equal(d.status, 0, `${d.stdout}${d.stderr}`);
+      const a = sh('script', ['-qec', `ctr --address ${containerd.sock} task attach ${id}-attach`, '/dev/null'], { timeout: 20000 });
+      assert.match(a.stdout, /attached-ok/, `${a.stdout}${a.stderr}`);
+      ctr(['task', 'delete', '-f', `${id}-attach`]);
+      ctr(['container', 'delete', `${id}-attach`]);
+    });
+
     await t.test('pause and resume', () => {
       const p = ctr(['task', 'pause', id]);
       assert.equal(p.status, 0, p.stderr);
