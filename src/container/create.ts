@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { RuntimeError } from '../errors';
 import { linux as sys } from '../linux/libc';
 import { debug, warn } from '../log';
-import { Store, type StoredState } from '../state/store';
+import { Store, type CreateProgress, type StoredState } from '../state/store';
 import type { InitMessage } from '../sync';
 import type { Normalized } from './config';
 import { earlyCloneFlags, readSpec, specText } from './spec-file';
@@ -135,6 +135,14 @@ export function create(opts: CreateOptions): StoredState {
       pid = spawnInit(child, earlyFlags, null, preserveFds, [fifoFd, ...stdio]);
     }
     const { normalize, validateSpec, setupNotifySocket, newCgroup, recordCgroup, SyncChannel, processStartTime } = later();
+    // From here on, what exists on the host is recorded first (see CreateProgress).
+    const progress: CreateProgress = {};
+    const recordInit = () => {
+      progress.pid = pid;
+      progress.startTime = processStartTime(pid) ?? undefined;
+      store.progress(opts.id, progress);
+    };
+    if (pid > 0) recordInit();
     const spec = validated ?? validateSpec(raw, bundle);
     const n = normalize(spec, bundle, fifoFd, { id: opts.id, noPivot: Boolean(opts.noPivot), preserveFds });
     // Compiled here, while the early init's Node starts up.
@@ -174,6 +182,7 @@ export function create(opts: CreateOptions): StoredState {
         pid = spawnInit(child, n.cloneFlags, n.joinPid, preserveFds, [consoleFd, fifoFd, ...stdio], {}, !terminal);
       }
     }
+    if (earlyFlags === null) recordInit();
     closeSync(child);
     child = -1;
     for (const fd of [consoleFd, fifoFd]) if (fd >= 0) closeSync(fd);
@@ -185,8 +194,11 @@ export function create(opts: CreateOptions): StoredState {
     // The cgroup is made while the init starts up and builds its rootfs: it
     // waits for it only where it must be in it (joinCgroup in init/main.ts).
     cgroup = newCgroup(opts.id, spec.linux?.cgroupsPath, Boolean(opts.systemdCgroup));
-    if (cgroup.enabled) cgroup.create(spec.linux?.resources);
-    else {
+    if (cgroup.enabled) {
+      progress.cgroup = recordCgroup(cgroup, spec.linux?.cgroupsPath, Boolean(opts.systemdCgroup));
+      store.progress(opts.id, progress);
+      cgroup.create(spec.linux?.resources);
+    } else {
       debug(`no permission to manage cgroups here: ${cgroup.path()} skipped`);
       cgroup = null;
     }

@@ -90,8 +90,12 @@ export async function remove(root: string, id: string, force: boolean): Promise<
   try {
     state = store.read(id);
   } catch (e) {
-    // A directory without state.json is a create that died half-way.
-    if (force && e instanceof RuntimeError) { store.remove(id); return; }
+    // A directory without state.json is a create that died half-way: what
+    // it recorded of its progress goes, then the directory.
+    if (force && e instanceof RuntimeError) {
+      removeInterrupted(store, id);
+      return;
+    }
     throw e;
   }
   const status = deriveStatus(store, state);
@@ -114,6 +118,18 @@ export async function remove(root: string, id: string, force: boolean): Promise<
   // Processes left in the cgroup (a shared pid namespace, or none) go too.
   if (cgroup) destroyCgroup(cgroup);
   runPoststop(state);
+  store.remove(id);
+}
+
+/** Kills the init a dead create recorded, if it is still that process, and removes its cgroup. */
+function removeInterrupted(store: Store, id: string): void {
+  const progress = store.readProgress(id);
+  if (progress) {
+    const partial = { id, pid: progress.pid ?? 0, startTime: progress.startTime ?? '', cgroup: progress.cgroup } as StoredState;
+    const cgroup = loadCgroup(partial);
+    if (partial.pid > 0) killAndWait(partial, cgroup);
+    if (cgroup) destroyCgroup(cgroup);
+  }
   store.remove(id);
 }
 

@@ -1,6 +1,6 @@
 // The state store: <root>/<id>/ (0700) holds state.json (written atomically)
 // and, while the container is created but not started, exec.fifo.
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { alreadyExists, invalidId, notExist, RuntimeError } from '../errors';
 import type { Hook, Process } from '../spec/types';
@@ -44,6 +44,18 @@ export interface StoredState {
   hooks?: { poststart?: Hook[]; poststop?: Hook[] };
 }
 
+/**
+ * What a create in progress has made on the host so far: its init and its
+ * cgroup, recorded before they exist where it can be (the cgroup) and as
+ * soon as they do otherwise (the init). A create killed half-way leaves
+ * this instead of state.json, and `delete --force` removes what it names.
+ */
+export interface CreateProgress {
+  pid?: number;
+  startTime?: string;
+  cgroup?: StoredCgroup;
+}
+
 export class Store {
   constructor(readonly root: string) {}
 
@@ -80,6 +92,24 @@ export class Store {
       closeSync(fd);
     }
     renameSync(tmp, join(dir, 'state.json'));
+    rmSync(join(dir, 'creating.json'), { force: true });
+  }
+
+  /** Records a create's progress (creating.json), atomically; no fsync: the state root is a tmpfs, and this matters only while tsrun runs. */
+  progress(id: string, progress: CreateProgress): void {
+    const dir = this.dir(id);
+    const tmp = join(dir, '.creating.json');
+    writeFileSync(tmp, JSON.stringify(progress), { mode: 0o600 });
+    renameSync(tmp, join(dir, 'creating.json'));
+  }
+
+  /** A create's progress, or null if it recorded none (or finished: state.json took its place). */
+  readProgress(id: string): CreateProgress | null {
+    try {
+      return JSON.parse(readFileSync(join(this.dir(id), 'creating.json'), 'utf8')) as CreateProgress;
+    } catch {
+      return null;
+    }
   }
 
   read(id: string): StoredState {
