@@ -83,6 +83,10 @@ module.exports = {
   'propagation/mount-rslave': { crun: 'crun deviation: crun 1.8.1 leaves bind mounts private in the running container whatever propagation option they carry.' },
   'propagation/mount-rshared': { crun: 'crun deviation: crun 1.8.1 leaves bind mounts private in the running container whatever propagation option they carry.' },
   'propagation/mount-runbindable': { crun: 'crun deviation: crun 1.8.1 leaves bind mounts private in the running container whatever propagation option they carry.' },
+  'hooks/prestart-state': {
+    runc: 'runc deviation: runc 1.1 passes status "creating" to prestart hooks; the hooks run after lifecycle step 2, which runtime.md ' +
+      'calls "created", and the runtime-tools validation (hooks_stdin) requires "created".',
+  },
   'hooks/poststart-when': { runc: RUNC_POSTSTART },
   'hooks/poststart-state': { runc: `${RUNC_POSTSTART} The hook therefore sees status "created", not "running".` },
   'hooks/poststart-fails': { runc: `${RUNC_POSTSTART} A failing poststart hook therefore fails create, where the spec wants a warning.` },

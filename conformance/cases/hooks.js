@@ -15,9 +15,10 @@ const HOOKS = ['prestart', 'createRuntime', 'createContainer', 'startContainer',
 const RUNTIME_NS = ['prestart', 'createRuntime', 'poststart', 'poststop'];
 // Create-phase hooks run while create is under way, after the environment was
 // created (lifecycle step 2): runtime.md defines "creating" as step 2 and
-// "created" as after step 2, so both are accepted there.
+// "created" as after step 2, so both are accepted there, except for
+// prestart, where the runtime-tools validation (hooks_stdin) requires "created".
 const STATUS = {
-  prestart: ['creating', 'created'], createRuntime: ['creating', 'created'], createContainer: ['creating', 'created'],
+  prestart: ['created'], createRuntime: ['creating', 'created'], createContainer: ['creating', 'created'],
   startContainer: ['created'], poststart: ['running'], poststop: ['stopped'],
 };
 

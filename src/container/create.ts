@@ -231,7 +231,10 @@ export function create(opts: CreateOptions): StoredState {
         // The namespaces exist, pivot_root has not happened: prestart and
         // createRuntime run here, in the runtime's namespaces.
         const { runHooks } = require('../hooks') as typeof import('../hooks');
-        const hookState = { ...n.init.hookState, status: 'creating' as const };
+        // "created": runtime.md's status after lifecycle step 2, the
+        // environment's creation, which these hooks follow (and what the
+        // runtime-tools validation, hooks_stdin, expects of prestart).
+        const hookState = { ...n.init.hookState, status: 'created' as const };
         runHooks('prestart', spec.hooks?.prestart, hookState);
         runHooks('createRuntime', spec.hooks?.createRuntime, hookState);
         ch.send({ type: 'hooks-done' });

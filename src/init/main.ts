@@ -39,7 +39,8 @@ function hooksBeforePivot(ch: SyncChannel, cfg: InitConfig): void {
     ch.expect('hooks-done');
   }
   if (cfg.hooks.createContainer.length) {
-    hooks().runHooks('createContainer', cfg.hooks.createContainer, { ...cfg.hookState, status: 'creating' });
+    // "created", as for prestart and createRuntime (see container/create.ts).
+    hooks().runHooks('createContainer', cfg.hooks.createContainer, { ...cfg.hookState, status: 'created' });
   }
 }
 

@@ -60,7 +60,8 @@ test('all six hooks run in order, in their namespaces, with the state on stdin',
   assert.equal(order().at(-1), 'poststop');
 
   const state = (name) => JSON.parse(fs.readFileSync(path.join(log, `${name}.json`), 'utf8'));
-  const statuses = { prestart: 'creating', createRuntime: 'creating', createContainer: 'creating', startContainer: 'created', poststart: 'running', poststop: 'stopped' };
+  // The create-phase hooks follow lifecycle step 2: "created" (runtime.md; runtime-tools' hooks_stdin).
+  const statuses = { prestart: 'created', createRuntime: 'created', createContainer: 'created', startContainer: 'created', poststart: 'running', poststop: 'stopped' };
   for (const [name, status] of Object.entries(statuses)) {
     const s = state(name);
     assert.equal(s.status, status, `${name} status`);
