@@ -20,6 +20,17 @@ module.exports = {
     crun: 'crun deviation (age): crun 1.8.1 only accepts configs whose ociVersion is 1.0.x or 1.1.x ("unknown version specified"); ' +
       'runtime-spec 1.2.0 is newer than this crun. config.md promises compatibility within a major version.',
   },
+  'namespaces/inherit-mount': {
+    runc: 'runc deviation (Debian 1.1.5): without a mount namespace runc chroots into the rootfs, where no /proc is mounted, and then ' +
+      'fails to close its fds through /proc/self/fd (the CVE-2024-21626 backport); with a proc mount in the config it mounts it ' +
+      'on the host, and leaves it there.',
+    crun: 'machine: the harness runs crun in a private mount namespace of its own (see the crun wrapper note), so its container ' +
+      'inherits that namespace, not the runtime\'s.',
+  },
+  'namespaces/none': {
+    runc: 'runc deviation (Debian 1.1.5): as for namespaces/inherit-mount, /proc/self/fd is missing in the chroot.',
+    crun: 'machine: the harness runs crun in a private mount namespace of its own (see the crun wrapper note).',
+  },
   'seccomp/errnoret-unsupported-action': {
     runc: 'runc deviation: runc 1.1 ignores errnoRet on an action that takes no errno (here SCMP_ACT_KILL) and runs the container, ' +
       'where config-linux.md says the runtime MUST print an error and fail.',

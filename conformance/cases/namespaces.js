@@ -63,7 +63,35 @@ function joinCase(type) {
   };
 }
 
+// Without a mount namespace of its own a container cannot mount anything
+// without changing the runtime's (the host's) mounts: the config asks for
+// no mount, masked or read-only path, and no read-only root.
+function noMounts(c) {
+  c.mounts = [];
+  delete c.linux.maskedPaths;
+  delete c.linux.readonlyPaths;
+  c.root.readonly = false;
+}
+
 module.exports = [
+  {
+    id: 'namespaces/inherit-mount',
+    spec: 'config-linux.md namespaces: a type not listed MUST inherit the runtime\'s mount namespace (the process runs in its rootfs)',
+    run: async (ctx) => {
+      const b = await ctx.startLong((c) => { withNs(c, 'mount', null); noMounts(c); });
+      A.eq(P.nsLink(b.pid, 'mnt'), ctx.hostNs('mnt'), 'mnt namespace of the container vs the runtime\'s');
+      const root = P.readLink(`/proc/${b.pid}/root`);
+      A.ok(root && root !== '/', `the process's root is its rootfs, not the host's /: ${A.show(root)}`);
+    },
+  },
+  {
+    id: 'namespaces/none',
+    spec: 'config-linux.md namespaces: with no namespaces listed, the container inherits every namespace of the runtime',
+    run: async (ctx) => {
+      const b = await ctx.startLong((c) => { c.linux.namespaces = []; delete c.hostname; noMounts(c); });
+      for (const t of ['mnt', 'pid', 'net', 'ipc', 'uts']) A.eq(P.nsLink(b.pid, t), ctx.hostNs(t), `${t} namespace of the container vs the runtime's`);
+    },
+  },
   newCase('pid'), newCase('network'), newCase('ipc'), newCase('uts'), newCase('mount'), newCase('cgroup'), newCase('time'),
   inheritCase('network'), inheritCase('ipc'), inheritCase('uts'), inheritCase('pid'), inheritCase('cgroup'),
   joinCase('network'), joinCase('ipc'), joinCase('uts'), joinCase('pid'), joinCase('mount'), joinCase('cgroup'),

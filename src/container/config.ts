@@ -122,6 +122,7 @@ export function normalize(spec: Spec, bundle: string, fifoFd: number, opts: { id
     mounts: normalizeMounts(spec, bundle),
     hostname: spec.hostname ?? null,
     domainname: spec.domainname ?? null,
+    mountNs: (spec.linux?.namespaces ?? []).some((ns) => ns.type === 'mount'),
     join,
     devices: spec.linux?.devices ?? [],
     maskedPaths: spec.linux?.maskedPaths ?? [],

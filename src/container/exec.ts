@@ -148,9 +148,11 @@ export async function exec(opts: ExecOptions): Promise<number> {
     loadCgroup(state)?.addProcess(pid);
     const ch = new SyncChannel(parent);
     const mntNs = ownNamespace(state.pid, 'mnt') ? `/proc/${state.pid}/ns/mnt` : null;
+    // Without a mount namespace of its own the container is its init's chroot.
+    const root = mntNs ? null : `/proc/${state.pid}/root`;
     const seccomp = state.seccomp ? { filter: state.seccomp.filter, flags: state.seccomp.flags } : null;
     const cfg: ExecConfig = {
-      mode: 'exec', mntNs, process: proc, preserveFds: opts.preserveFds, stdio: relay ? relay.child : null, seccomp,
+      mode: 'exec', mntNs, root, process: proc, preserveFds: opts.preserveFds, stdio: relay ? relay.child : null, seccomp,
       console: consoleFd >= 0 ? { socketFd: consoleFd, height: spec.consoleSize?.height, width: spec.consoleSize?.width } : null,
     };
     ch.send({ type: 'config', payload: cfg });

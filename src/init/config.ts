@@ -52,6 +52,8 @@ export interface InitConfig {
   mounts: InitMount[];
   hostname: string | null;
   domainname: string | null;
+  /** The container has a mount namespace (new or joined); without one it shares ours and is chrooted into its rootfs. */
+  mountNs: boolean;
   /** Namespaces joined by path from inside the init (all but pid). */
   join: { type: string; flag: number; path: string }[];
   devices: Device[];

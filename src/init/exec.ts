@@ -16,6 +16,8 @@ export interface ExecConfig {
   mode: 'exec';
   /** The container's mount namespace, when it is not ours. */
   mntNs: string | null;
+  /** Without one: the container's root (its init's, /proc/PID/root), to chroot into. */
+  root: string | null;
   process: InitProcess;
   preserveFds: number;
   console: ConsoleConfig | null;
@@ -30,9 +32,11 @@ export function runExec(ch: SyncChannel, cfg: ExecConfig): never {
   // Loaded before joining the container's mount namespace.
   const filter = cfg.seccomp ? (require('./seccomp') as typeof import('./seccomp')).reportingTo(ch, cfg.seccomp) : null;
   if (cfg.mntNs) joinNamespace(sys, cfg.mntNs, C.CLONE_NEWNS, `mount namespace ${cfg.mntNs}`);
+
   const slave = cfg.console ? setupConsole(sys, cfg.console, false) : null;
   try {
-    const prepared = prepareProcess(sys, cfg.process, filter);
+    const root = cfg.root;
+    const prepared = prepareProcess(sys, cfg.process, filter, root ? () => { sys.chroot(root); process.chdir('/'); } : null);
     applyLateRlimits(sys, cfg.process);
     // The channel is close-on-exec: after this message, end of file means
     // the exec happened; an error message means it did not.

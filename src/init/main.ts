@@ -12,7 +12,7 @@ import { SyncChannel, type RuntimeMessage } from '../sync';
 import type { InitConfig } from './config';
 import type { ExecConfig } from './exec';
 import { joinNamespace } from './paths';
-import { applyPaths, finalizeRootfs, prepareRootfs } from './rootfs';
+import { applyPaths, enterRootWithoutMountNs, finalizeRootfs, prepareRootfs } from './rootfs';
 import { adoptStdio, applyLateRlimits, execProcess, prepareProcess, type PreparedProcess } from './process';
 import type { ContainerFilter } from './seccomp';
 
@@ -119,14 +119,19 @@ function run(ch: SyncChannel): never {
   if (cfg.personality !== null) sys.personality(cfg.personality);
   const consoleSlave = cfg.console && setupConsole ? setupConsole(sys, cfg.console, true) : null;
   let prepared: PreparedProcess | null = null;
-  if (cfg.process) prepared = prepareProcess(sys, cfg.process, filter);
+  // Without a mount namespace, the root is entered by chroot, where no /proc
+  // is mounted: the exec fifo is reopened through our fd directory, opened now.
+  const fdDir = cfg.mountNs ? -1 : openSync('/proc/self/fd', C.O_RDONLY | C.O_DIRECTORY | C.O_CLOEXEC);
+  const enterRoot = cfg.mountNs ? null : () => enterRootWithoutMountNs(sys, cfg);
+  if (cfg.process) prepared = prepareProcess(sys, cfg.process, filter, enterRoot);
+  else enterRoot?.();
   ch.send({ type: 'ready' });
   // Blocks until `start` opens the fifo for reading. `start` then reads to
   // the end: the fifo closes on our execve (it is close-on-exec), and any
   // text before that is an error that stopped the container.
   let w = -1;
   try {
-    w = openSync(`/proc/self/fd/${fifo}`, C.O_WRONLY | C.O_CLOEXEC);
+    w = fdDir >= 0 ? sys.openat2(fdDir, String(fifo), C.O_WRONLY | C.O_CLOEXEC, 0, 0) : openSync(`/proc/self/fd/${fifo}`, C.O_WRONLY | C.O_CLOEXEC);
     writeSync(w, '0');
     // `start` refuses a config without process: nothing to run.
     if (!prepared) process.exit(1);

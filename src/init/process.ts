@@ -84,7 +84,8 @@ export interface PreparedProcess {
  * or, when the filter has a listener for an agent, here at the end, so
  * that the runtime can still hand the listener over before `create` returns.
  */
-export function prepareProcess(sys: Syscalls, p: InitProcess, filter: ContainerFilter | null = null): PreparedProcess {
+export function prepareProcess(sys: Syscalls, p: InitProcess, filter: ContainerFilter | null = null, enterRoot: (() => void) | null = null): PreparedProcess {
+  const groupsDenied = setgroupsDenied();
   for (const r of p.rlimits) {
     // NOFILE: the hard limit now (the kernel checks it while we are still
     // privileged), the soft one after the init has opened the exec fifo.
@@ -99,6 +100,10 @@ export function prepareProcess(sys: Syscalls, p: InitProcess, filter: ContainerF
       throw new Error(`write /proc/self/oom_score_adj ${p.oomScoreAdj}: ${(e as Error).message}`);
     }
   }
+  // A container without a mount namespace of its own enters its root here:
+  // after the last write to /proc (its root has none mounted), before
+  // anything read from the root and while CAP_SYS_CHROOT is still held.
+  enterRoot?.();
   const env = withHome(p.env, p.uid);
   if (filter && !p.noNewPrivileges) filter.install(sys);
   const caps = p.capabilities;
@@ -115,7 +120,7 @@ export function prepareProcess(sys: Syscalls, p: InitProcess, filter: ContainerF
     sys.prctl(C.PR_SET_KEEPCAPS, 1, 0, 'PR_SET_KEEPCAPS');
   }
   // Where setgroups is denied (an unprivileged user namespace) the groups cannot change.
-  if (p.additionalGids.length || !setgroupsDenied()) sys.setgroups(p.additionalGids);
+  if (p.additionalGids.length || !groupsDenied) sys.setgroups(p.additionalGids);
   sys.setresgid(p.gid);
   sys.setresuid(p.uid);
   if (caps) {

@@ -273,6 +273,14 @@ export interface RootfsSteps {
 }
 
 export function prepareRootfs(sys: Syscalls, cfg: InitConfig, steps: RootfsSteps = { joinCgroup: () => null, beforePivot: () => undefined }): void {
+  if (!cfg.mountNs) {
+    // The runtime's mount namespace: nothing is mounted (validation saw to
+    // it); the init chroots into the rootfs later (enterRootWithoutMountNs).
+    steps.joinCgroup();
+    ensureCwd(sys, cfg);
+    steps.beforePivot();
+    return;
+  }
   let joined = false;
   let cgroupPaths: CgroupPaths = null;
   const join = () => { if (!joined) { joined = true; cgroupPaths = steps.joinCgroup(); } };
@@ -301,17 +309,33 @@ export function prepareRootfs(sys: Syscalls, cfg: InitConfig, steps: RootfsSteps
     }
     join();
     setupDev(sys, rootFd, cfg);
-    // runc creates a missing cwd, before the root can turn read-only.
-    if (cfg.process) {
-      try { closeSync(ensureInRoot(sys, rootFd, cfg.process.cwd, 'dir')); } catch (e) { rethrowAs(e, 'mkdir cwd', cfg.process.cwd); }
-    }
   } finally {
     closeSync(rootFd);
   }
+  ensureCwd(sys, cfg);
   steps.beforePivot();
   if (cfg.noPivot) moveRoot(sys, cfg.rootfs);
   else pivot(sys, cfg.rootfs);
   sys.mount(null, '/', null, requested, null);
+}
+
+/** runc creates a missing cwd, before the root can turn read-only. */
+function ensureCwd(sys: Syscalls, cfg: InitConfig): void {
+  if (!cfg.process) return;
+  const rootFd = openSync(cfg.rootfs, C.O_PATH | C.O_DIRECTORY | C.O_CLOEXEC);
+  try {
+    closeSync(ensureInRoot(sys, rootFd, cfg.process.cwd, 'dir'));
+  } catch (e) {
+    rethrowAs(e, 'mkdir cwd', cfg.process.cwd);
+  } finally {
+    closeSync(rootFd);
+  }
+}
+
+/** Without a mount namespace of its own, the container's root is its rootfs by chroot (as runc and crun do). */
+export function enterRootWithoutMountNs(sys: Syscalls, cfg: InitConfig): void {
+  sys.chroot(cfg.rootfs);
+  process.chdir('/');
 }
 
 /** After the switch: read-only root, sysctls, read-only and masked paths. */

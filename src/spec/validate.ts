@@ -111,7 +111,18 @@ export function semanticProblems(spec: Spec, bundle: string): string[] {
   const newNs = (t: string) => seen.has(t) && namespaces[seen.get(t)!].path === undefined;
   if (spec.hostname && !seen.has('uts')) out.push('/hostname: unable to set hostname without a private UTS namespace');
   if (spec.domainname && !seen.has('uts')) out.push('/domainname: unable to set domainname without a private UTS namespace');
-  if (!seen.has('mount')) out.push('/linux/namespaces: a mount namespace is required');
+  if (!seen.has('mount')) {
+    // The container then shares the runtime's mount namespace (config-linux.md)
+    // and runs chrooted into its rootfs, as with runc and crun. What would
+    // mount something would mount it on the host, and outlive the container.
+    const onHost = 'needs a mount namespace of the container\'s own ({"type": "mount"} in /linux/namespaces): without one it would change the host\'s mounts';
+    if (spec.mounts?.length) out.push(`/mounts: ${onHost}`);
+    if (spec.linux?.maskedPaths?.length) out.push(`/linux/maskedPaths: ${onHost}`);
+    if (spec.linux?.readonlyPaths?.length) out.push(`/linux/readonlyPaths: ${onHost}`);
+    if (spec.linux?.rootfsPropagation) out.push(`/linux/rootfsPropagation: ${onHost}`);
+    if (spec.root?.readonly) out.push(`/root/readonly: ${onHost}`);
+    if (spec.linux?.devices?.length) out.push(`/linux/devices: ${onHost}`);
+  }
   if (seen.has('user') && !newNs('user')) {
     out.push(`/linux/namespaces/${seen.get('user')}/path: joining a user namespace at create is not supported by this version of tsrun`);
   }

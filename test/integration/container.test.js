@@ -302,3 +302,48 @@ test('tmpcopyup: a tmpfs starts with the files of the directory it covers', { sk
   assert.equal(out, '-rw-r--r--\n-rw-r--r--\nnew\ntmpfs\n');
   assert.equal(fs.existsSync(path.join(h.ROOTFS, 'etc', 'new')), false, 'the rootfs itself is untouched');
 });
+
+// ---------- without a mount namespace ----------
+
+/** The busybox config with no mount namespace (or none at all) and nothing that would mount. */
+function withoutMountNs(c, { allNamespaces = false } = {}) {
+  c.linux.namespaces = allNamespaces ? [] : c.linux.namespaces.filter((n) => n.type !== 'mount');
+  if (allNamespaces) delete c.hostname;
+  c.mounts = [];
+  delete c.linux.maskedPaths;
+  delete c.linux.readonlyPaths;
+  c.root.readonly = false;
+}
+
+test('without a mount namespace the container shares the runtime\'s and is chrooted into its rootfs; exec too; nothing is mounted', { skip }, (t) => {
+  const rt = h.runtime();
+  t.after(rt.cleanup);
+  const before = h.mountsMentioning(h.ROOTFS).length;
+  const run = rt(['run', '--bundle', h.makeBundle((c) => { withoutMountNs(c); c.process.args = ['sh', '-c', 'ls /bin/busybox; hostname']; }), h.uniqueId()]);
+  assert.equal(run.status, 0, run.stderr);
+  assert.equal(run.stdout, '/bin/busybox\ntsrun\n');
+  const id = h.uniqueId();
+  assert.equal(rt(['run', '-d', '--bundle', h.makeBundle((c) => withoutMountNs(c)), id]).status, 0);
+  const pid = rt.state(id).pid;
+  assert.equal(fs.readlinkSync(`/proc/${pid}/ns/mnt`), fs.readlinkSync('/proc/self/ns/mnt'), 'the runtime\'s mount namespace');
+  assert.equal(fs.readlinkSync(`/proc/${pid}/root`), h.ROOTFS, 'its root is the rootfs');
+  const e = rt(['exec', id, 'sh', '-c', 'ls /bin/busybox; pwd']);
+  assert.equal(e.stdout, '/bin/busybox\n/\n', e.stderr);
+  assert.equal(h.mountsMentioning(h.ROOTFS).length, before, 'nothing mounted on the host');
+  const none = rt(['run', '--bundle', h.makeBundle((c) => { withoutMountNs(c, { allNamespaces: true }); c.process.args = ['sh', '-c', 'echo $$']; }), h.uniqueId()]);
+  assert.equal(none.status, 0, none.stderr);
+  assert.notEqual(none.stdout, '1\n', 'no pid namespace: the process has a host pid');
+});
+
+test('without a mount namespace, what would mount on the host is refused, naming the field', { skip }, (t) => {
+  const rt = h.runtime();
+  t.after(rt.cleanup);
+  const bundle = h.makeBundle((c) => { c.linux.namespaces = c.linux.namespaces.filter((n) => n.type !== 'mount'); });
+  const id = h.uniqueId();
+  const r = rt(['create', '--bundle', bundle, id]);
+  assert.equal(r.status, 1);
+  for (const field of ['/mounts', '/linux/maskedPaths', '/linux/readonlyPaths', '/root/readonly']) {
+    assert.match(r.stderr, new RegExp(`${field}: needs a mount namespace of the container's own`), field);
+  }
+  h.assertNothingLeft(assert, rt, id, bundle);
+});
