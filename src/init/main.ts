@@ -98,6 +98,9 @@ function run(ch: SyncChannel): never {
   if ((msg.payload as ExecConfig).mode === 'exec') return (require('./exec') as typeof import('./exec')).runExec(ch, msg.payload as ExecConfig);
   const cfg = msg.payload as InitConfig;
   if (cfg.stdio) adoptStdio(sys, cfg.stdio);
+  // Our fd directory, for the exec fifo's reopening (see below): from the
+  // /proc we started with, before joining any namespace.
+  const fdDir = openSync('/proc/self/fd', C.O_RDONLY | C.O_DIRECTORY | C.O_CLOEXEC);
   // Loaded now: tsrun's files are out of reach after pivot_root.
   filter = cfg.seccomp ? (require('./seccomp') as typeof import('./seccomp')).reportingTo(ch, cfg.seccomp) : null;
   // Loaded now when needed: after pivot_root tsrun's files are out of reach.
@@ -106,22 +109,25 @@ function run(ch: SyncChannel): never {
   if (cfg.timeOffsets !== null) newTimeNamespace(cfg.timeOffsets);
   if (cfg.hooks.createContainer.length || cfg.hooks.startContainer.length) hooks();
   // Inherited as O_PATH (the state dir may be out of reach of a user
-  // namespace's root), kept across pivot_root, reopened through /proc/self/fd.
+  // namespace's root), kept across pivot_root, reopened through our fd
+  // directory: opened now, from the /proc we started with, so that neither
+  // a config mount over the container's /proc/self nor a root without
+  // /proc (no mount namespace) can stand in its way.
   const fifo = cfg.fifoFd;
   sys.fcntlSetCloexec(fifo, true);
   receiveIdmappedMounts(ch, cfg);
-  prepareRootfs(sys, cfg, { joinCgroup: () => joinCgroup(ch, cfg), beforePivot: () => hooksBeforePivot(ch, cfg) });
-  finalizeRootfs(sys, cfg);
   if (cfg.hostname !== null) sys.sethostname(cfg.hostname);
   if (cfg.domainname !== null) sys.setdomainname(cfg.domainname);
+  // Before the root switch, through the /proc we started with: a sysctl
+  // belongs to the namespace of the process that writes it, and no config
+  // mount or image symlink in the container's /proc can redirect the write.
   writeSysctls(cfg.sysctl);
+  prepareRootfs(sys, cfg, { joinCgroup: () => joinCgroup(ch, cfg), beforePivot: () => hooksBeforePivot(ch, cfg) });
+  finalizeRootfs(sys, cfg);
   applyPaths(sys, cfg);
   if (cfg.personality !== null) sys.personality(cfg.personality);
   const consoleSlave = cfg.console && setupConsole ? setupConsole(sys, cfg.console, true) : null;
   let prepared: PreparedProcess | null = null;
-  // Without a mount namespace, the root is entered by chroot, where no /proc
-  // is mounted: the exec fifo is reopened through our fd directory, opened now.
-  const fdDir = cfg.mountNs ? -1 : openSync('/proc/self/fd', C.O_RDONLY | C.O_DIRECTORY | C.O_CLOEXEC);
   const enterRoot = cfg.mountNs ? null : () => enterRootWithoutMountNs(sys, cfg);
   if (cfg.process) prepared = prepareProcess(sys, cfg.process, filter, enterRoot);
   else enterRoot?.();
@@ -131,7 +137,7 @@ function run(ch: SyncChannel): never {
   // text before that is an error that stopped the container.
   let w = -1;
   try {
-    w = fdDir >= 0 ? sys.openat2(fdDir, String(fifo), C.O_WRONLY | C.O_CLOEXEC, 0, 0) : openSync(`/proc/self/fd/${fifo}`, C.O_WRONLY | C.O_CLOEXEC);
+    w = sys.openat2(fdDir, String(fifo), C.O_WRONLY | C.O_CLOEXEC, 0, 0);
     writeSync(w, '0');
     // `start` refuses a config without process: nothing to run.
     if (!prepared) process.exit(1);

@@ -12,13 +12,26 @@ import type { Syscalls } from '../linux/syscalls';
 export const fdPath = (fd: number): string => `/proc/self/fd/${fd}`;
 
 const RESOLVE = C.RESOLVE_IN_ROOT | C.RESOLVE_NO_MAGICLINKS;
+// For the paths the runtime itself relies on (where procfs, sysfs and
+// devpts go, /dev/null and /dev/console, masked and read-only paths): no
+// symlink at all, so that an image cannot steer them anywhere.
+const STRICT = C.RESOLVE_IN_ROOT | C.RESOLVE_NO_SYMLINKS;
 
-/** Opens `path` (absolute, as seen in the container) under rootFd as O_PATH. */
-export function openInRoot(sys: Syscalls, rootFd: number, path: string): number {
+/** The refusal of a path that goes through a symlink where the runtime follows none. */
+export class SymlinkRefused extends Error {
+  constructor(readonly path: string, what: string) {
+    super(`${what}: ${path} in the container is, or goes through, a symbolic link: refused (tsrun follows none there)`);
+    this.name = 'SymlinkRefused';
+  }
+}
+
+/** Opens `path` (absolute, as seen in the container) under rootFd as O_PATH; `strict`: through no symlink. */
+export function openInRoot(sys: Syscalls, rootFd: number, path: string, strict = false): number {
   const rel = path.split('/').filter(Boolean).join('/') || '.';
   try {
-    return sys.openat2(rootFd, rel, C.O_PATH | C.O_CLOEXEC, 0, RESOLVE);
+    return sys.openat2(rootFd, rel, C.O_PATH | C.O_CLOEXEC, 0, strict ? STRICT : RESOLVE);
   } catch (e) {
+    if (strict && e instanceof SyscallError && e.code === 'ELOOP') throw new SymlinkRefused(path, `open ${path}`);
     rethrowAs(e, 'open', `${path} in the rootfs`);
   }
 }
@@ -27,9 +40,9 @@ export function openInRoot(sys: Syscalls, rootFd: number, path: string): number 
  * Opens `path` under rootFd, creating what is missing: directories along
  * the way, and the last component as a directory or an empty file.
  */
-export function ensureInRoot(sys: Syscalls, rootFd: number, path: string, last: 'dir' | 'file', depth = 0): number {
+export function ensureInRoot(sys: Syscalls, rootFd: number, path: string, last: 'dir' | 'file', depth = 0, strict = false): number {
   try {
-    return openInRoot(sys, rootFd, path);
+    return openInRoot(sys, rootFd, path, strict);
   } catch (err) {
     if (!(err instanceof SyscallError) || err.code !== 'ENOENT') throw err;
   }
@@ -40,18 +53,19 @@ export function ensureInRoot(sys: Syscalls, rootFd: number, path: string, last: 
       const sofar = '/' + parts.slice(0, i + 1).join('/');
       let fd: number;
       try {
-        fd = openInRoot(sys, rootFd, sofar);
+        fd = openInRoot(sys, rootFd, sofar, strict);
       } catch (err) {
         if (!(err instanceof SyscallError) || err.code !== 'ENOENT') throw err;
         // A dangling symlink: create what it points to, inside the root.
         let target: string | null = null;
         try { target = readlinkSync(`${fdPath(parent)}/${parts[i]}`); } catch { /* not a symlink */ }
+        if (target !== null && strict) throw new SymlinkRefused(sofar, `open ${path}`);
         if (target !== null) {
           if (depth >= 40) throw new SyscallError('mkdir', path, 40 /* ELOOP */);
           const base = target.startsWith('/') ? target : posix.join('/' + parts.slice(0, i).join('/'), target);
           closeSync(parent);
           parent = -1;
-          return ensureInRoot(sys, rootFd, posix.normalize(`${base}/${parts.slice(i + 1).join('/')}`), last, depth + 1);
+          return ensureInRoot(sys, rootFd, posix.normalize(`${base}/${parts.slice(i + 1).join('/')}`), last, depth + 1, strict);
         }
         // Another process may create the same entry between our open and
         // our mkdir (containers sharing one rootfs, as runc allows): EEXIST
@@ -67,7 +81,7 @@ export function ensureInRoot(sys: Syscalls, rootFd: number, path: string, last: 
         } catch (e) {
           if (!(e instanceof SyscallError && e.code === 'EEXIST')) rethrowAs(e, isLast && last === 'file' ? 'create' : 'mkdir', sofar);
         }
-        fd = openInRoot(sys, rootFd, sofar);
+        fd = openInRoot(sys, rootFd, sofar, strict);
       }
       closeSync(parent);
       parent = fd;

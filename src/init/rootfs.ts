@@ -1,21 +1,21 @@
 // Builds the container's root filesystem inside the init's mount namespace,
 // in runc's order: propagation, the rootfs bind, config mounts in order,
 // /dev, pivot_root, then the read-only and masked paths.
-import { chmodSync, closeSync, copyFileSync, existsSync, lchownSync, lstatSync, mkdirSync, openSync, readdirSync, readlinkSync, statSync, symlinkSync } from 'node:fs';
+import { chmodSync, closeSync, copyFileSync, existsSync, fstatSync, lchownSync, lstatSync, mkdirSync, openSync, readdirSync, readlinkSync, statSync, symlinkSync } from 'node:fs';
 import * as C from '../linux/constants';
 import { rethrowAs, SyscallError } from '../linux/errors';
 import type { Syscalls } from '../linux/syscalls';
 import type { Device } from '../spec/types';
 import type { InitConfig, InitMount } from './config';
-import { ensureInRoot, fdPath, openInRoot } from './paths';
+import { ensureInRoot, fdPath, openInRoot, SymlinkRefused } from './paths';
 import { mountHolding, mountinfo, type MountInfo } from '../linux/proc';
 
 /** The container's cgroup directories per hierarchy ("" for cgroup2), from the runtime; null without a managed cgroup. */
 type CgroupPaths = Record<string, string> | null;
 
 /** Runs fn with an O_PATH fd of `dest` under the rootfs, closing it after. */
-function withTarget<T>(sys: Syscalls, rootFd: number, dest: string, fn: (fd: number) => T): T {
-  const fd = openInRoot(sys, rootFd, dest);
+function withTarget<T>(sys: Syscalls, rootFd: number, dest: string, fn: (fd: number) => T, strict = false): T {
+  const fd = openInRoot(sys, rootFd, dest, strict);
   try { return fn(fd); } finally { closeSync(fd); }
 }
 
@@ -97,14 +97,24 @@ function mountCgroup(sys: Syscalls, rootFd: number, m: InitMount, cfg: InitConfi
   }
 }
 
+// Kernel filesystems the runtime and the kernel's own checks rely on, and
+// anything mounted in /dev, /proc or /sys, never go through a symlink of
+// the image (CVE-2019-19921's and the 2025 advisories' class): procfs
+// elsewhere than /proc could go unmasked, a bind could land on a procfs
+// file. Elsewhere a destination follows symlinks, inside the rootfs.
+const NO_SYMLINKS = new Set(['proc', 'sysfs', 'devpts', 'mqueue', 'cgroup', 'cgroup2']);
+const strictDestination = (m: InitMount): boolean =>
+  (m.type !== null && NO_SYMLINKS.has(m.type)) || /^\/+(dev|proc|sys)(\/|$)/.test(m.destination);
+
 function mountOne(sys: Syscalls, rootFd: number, m: InitMount, cfg: InitConfig, mounts: MountInfo[], cgroupPaths: CgroupPaths): void {
   if (m.type === 'cgroup') {
-    closeSync(ensureInRoot(sys, rootFd, m.destination, 'dir'));
+    closeSync(ensureInRoot(sys, rootFd, m.destination, 'dir', 0, true));
     mountCgroup(sys, rootFd, m, cfg, mounts, cgroupPaths);
     return;
   }
   const fileTarget = m.bind && m.source !== null && !isDirectory(m.source);
-  const fd = ensureInRoot(sys, rootFd, m.destination, fileTarget ? 'file' : 'dir');
+  const strict = strictDestination(m);
+  const fd = ensureInRoot(sys, rootFd, m.destination, fileTarget ? 'file' : 'dir', 0, strict);
   const label = `${m.source ?? m.type ?? 'none'} on ${m.destination}`;
   // tmpcopyup: the fd still reaches the covered directory once the tmpfs is on top.
   const covered = m.copyUp ? openSync(fdPath(fd), C.O_PATH | C.O_DIRECTORY | C.O_CLOEXEC) : -1;
@@ -130,6 +140,12 @@ function mountOne(sys: Syscalls, rootFd: number, m: InitMount, cfg: InitConfig, 
     rethrowAs(e, 'mount', label);
   } finally {
     closeSync(fd);
+  }
+  if (m.type === 'proc' && !m.bind) {
+    // What is at the destination now must be the procfs just mounted.
+    withTarget(sys, rootFd, m.destination, (t) => {
+      if (sys.fstatfsType(t) !== C.PROC_SUPER_MAGIC) throw new Error(`mount proc on ${m.destination}: what is there afterwards is not procfs`);
+    }, true);
   }
   if (covered >= 0) {
     try {
@@ -199,7 +215,8 @@ function createDevice(sys: Syscalls, rootFd: number, d: Device): void {
     try {
       sys.mknod(at, mode, d.major ?? 0, d.minor ?? 0);
     } catch (e) {
-      if (e instanceof SyscallError && e.code === 'EEXIST') return;
+      // The image's own node is used only if it is that very device.
+      if (e instanceof SyscallError && e.code === 'EEXIST') return verifyDevice(sys, rootFd, d);
       if (!(e instanceof SyscallError && e.code === 'EPERM') || d.type === 'p') rethrowAs(e, 'mknod', d.path);
       // Where mknod is not allowed, bind the host's node over an empty file.
       const file = ensureInRoot(sys, rootFd, d.path, 'file');
@@ -211,6 +228,46 @@ function createDevice(sys: Syscalls, rootFd: number, d: Device): void {
     chmodSync(at, (d.fileMode ?? 0o666) & 0o7777);
   } finally {
     closeSync(dirFd);
+  }
+}
+
+/** Throws unless `d.path` in the rootfs is, without any symlink, the device d describes. */
+function verifyDevice(sys: Syscalls, rootFd: number, d: Device): void {
+  closeSync(openDevice(sys, rootFd, d));
+}
+
+/** An O_PATH fd of `d.path` in the rootfs, opened through no symlink and checked to be the device d describes. */
+export function openDevice(sys: Syscalls, rootFd: number, d: Device): number {
+  const fd = openInRoot(sys, rootFd, d.path, true);
+  try {
+    const st = fstatSync(fd);
+    const type = st.mode & C.S_IFMT;
+    const want = DEVICE_TYPES[d.type];
+    const found = describeNode(st);
+    const rdevOk = d.type === 'p' || (major(st.rdev) === (d.major ?? 0) && minor(st.rdev) === (d.minor ?? 0));
+    if (type !== want || !rdevOk) {
+      throw new Error(`device ${d.path}: the rootfs has ${found} there, not the ${d.type === 'p' ? 'fifo' : `device ${d.major ?? 0}:${d.minor ?? 0}`} (refused)`);
+    }
+    return fd;
+  } catch (e) {
+    closeSync(fd);
+    throw e;
+  }
+}
+
+export const major = (rdev: number): number => ((rdev >>> 8) & 0xfff) | (Math.floor(rdev / 2 ** 32) & ~0xfff);
+export const minor = (rdev: number): number => (rdev & 0xff) | ((rdev >>> 12) & ~0xff);
+
+/** What a node is, for an error message. */
+export function describeNode(st: { mode: number; rdev: number }): string {
+  switch (st.mode & C.S_IFMT) {
+    case C.S_IFCHR: return `a character device ${major(st.rdev)}:${minor(st.rdev)}`;
+    case C.S_IFBLK: return `a block device ${major(st.rdev)}:${minor(st.rdev)}`;
+    case C.S_IFDIR: return 'a directory';
+    case C.S_IFREG: return 'a regular file';
+    case C.S_IFIFO: return 'a fifo';
+    case C.S_IFLNK: return 'a symbolic link';
+    default: return 'a socket';
   }
 }
 
@@ -345,38 +402,67 @@ export function finalizeRootfs(sys: Syscalls, cfg: InitConfig): void {
   }
 }
 
+/**
+ * Read-only and masked paths, after the switch, by fd only: each target is
+ * opened through no symlink (a symlink is refused, a missing path skipped)
+ * and the mounts are made with open_tree, fsmount and move_mount on fds,
+ * never through a path /proc or the image could redirect. Files are masked
+ * with the container's /dev/null, verified to be the null device.
+ */
 export function applyPaths(sys: Syscalls, cfg: InitConfig): void {
-  // Read once, when first needed: each bind below keeps the nosuid/nodev/
-  // noexec of the mount it copies, so the table from before them still
-  // gives the right flags.
-  let mounts: MountInfo[] | undefined;
-  for (const p of cfg.readonlyPaths) {
-    if (!pathExists(p)) continue;
+  if (!cfg.readonlyPaths.length && !cfg.maskedPaths.length) return;
+  const root = openSync('/', C.O_PATH | C.O_DIRECTORY | C.O_CLOEXEC);
+  let nullDev = -1;
+  const target = (p: string, what: string): number | null => {
     try {
-      mounts ??= mountinfo();
-      sys.mount(p, p, null, C.MS_BIND | C.MS_REC, null);
-      sys.mount(p, p, null, C.MS_BIND | C.MS_REMOUNT | C.MS_RDONLY | C.MS_REC | mountFlagsOf(p, mounts), null);
+      return openInRoot(sys, root, p, true);
     } catch (e) {
-      rethrowAs(e, 'mount', `read-only ${p}`);
+      if (e instanceof SymlinkRefused) throw new SymlinkRefused(p, what);
+      if ((e as { code?: string }).code === 'ENOENT') return null;
+      throw e;
     }
-  }
-  for (const p of cfg.maskedPaths) {
-    if (!pathExists(p)) continue;
-    try {
-      if (lstatSync(p).isDirectory()) sys.mount('tmpfs', p, 'tmpfs', C.MS_RDONLY, null);
-      else sys.mount('/dev/null', p, null, C.MS_BIND, null);
-    } catch (e) {
-      rethrowAs(e, 'mount', `mask ${p}`);
+  };
+  try {
+    for (const p of cfg.readonlyPaths) {
+      const fd = target(p, 'read-only path');
+      if (fd === null) continue;
+      try {
+        const clone = sys.openTreeCloneFd(fd, true, `read-only ${p}`);
+        try {
+          sys.mountSetattr(clone, C.MOUNT_ATTR_RDONLY, true, `read-only ${p}`);
+          sys.moveMount(clone, fd, `read-only ${p}`);
+        } finally {
+          closeSync(clone);
+        }
+      } finally {
+        closeSync(fd);
+      }
     }
+    for (const p of cfg.maskedPaths) {
+      const fd = target(p, 'masked path');
+      if (fd === null) continue;
+      try {
+        if (fstatSync(fd).isDirectory()) {
+          const tmpfs = sys.fsmountNew('tmpfs', C.MOUNT_ATTR_RDONLY, `mask ${p}`);
+          try { sys.moveMount(tmpfs, fd, `mask ${p}`); } finally { closeSync(tmpfs); }
+        } else {
+          if (nullDev < 0) nullDev = verifiedNull(sys, root);
+          const bind = sys.openTreeCloneFd(nullDev, false, `mask ${p} with /dev/null`);
+          try { sys.moveMount(bind, fd, `mask ${p} with /dev/null`); } finally { closeSync(bind); }
+        }
+      } finally {
+        closeSync(fd);
+      }
+    }
+  } finally {
+    if (nullDev >= 0) closeSync(nullDev);
+    closeSync(root);
   }
 }
 
-function pathExists(p: string): boolean {
-  try { lstatSync(p); return true; } catch { return false; }
-}
+const NULL_DEVICE: Device = { path: '/dev/null', type: 'c', major: 1, minor: 3 };
 
-/** nosuid/nodev/noexec of the mount holding p, which a bind remount must keep. */
-function mountFlagsOf(p: string, mounts: MountInfo[]): number {
-  const o = mountHolding(p, mounts)?.options ?? [];
-  return (o.includes('nosuid') ? C.MS_NOSUID : 0) | (o.includes('nodev') ? C.MS_NODEV : 0) | (o.includes('noexec') ? C.MS_NOEXEC : 0);
+/** An O_PATH fd of the container's /dev/null, through no symlink, checked to be the null device (1:3). */
+function verifiedNull(sys: Syscalls, root: number): number {
+  return openDevice(sys, root, NULL_DEVICE);
 }

@@ -127,6 +127,16 @@ export const AT_RECURSIVE = 0x8000;
 export const MOUNT_ATTR_IDMAP = 0x00100000;
 export const MOVE_MOUNT_F_EMPTY_PATH = 0x4;
 export const MOVE_MOUNT_T_EMPTY_PATH = 0x40;
+export const MOUNT_ATTR_RDONLY = 0x00000001;
+export const SYS_fsopen = 430;
+export const SYS_fsconfig = 431;
+export const SYS_fsmount = 432;
+export const SYS_fstatfs = 138;
+export const FSOPEN_CLOEXEC = 0x1;
+export const FSMOUNT_CLOEXEC = 0x1;
+export const FSCONFIG_SET_STRING = 1;
+export const FSCONFIG_CMD_CREATE = 6;
+export const PROC_SUPER_MAGIC = 0x9fa0;
 export const SYS_capset = 126;
 
 export const LINUX_CAPABILITY_VERSION_3 = 0x20080522;

@@ -62,6 +62,10 @@ const declarations = {
   sysOpenTree: () => libc.func('syscall', 'long', ['long', 'int', 'str', 'uint']),
   sysMountSetattr: () => libc.func('syscall', 'long', ['long', 'int', 'str', 'uint', 'void *', 'size_t']),
   sysMoveMount: () => libc.func('syscall', 'long', ['long', 'int', 'str', 'int', 'str', 'uint']),
+  sysFsopen: () => libc.func('syscall', 'long', ['long', 'str', 'uint']),
+  sysFsconfig: () => libc.func('syscall', 'long', ['long', 'int', 'uint', 'void *', 'void *', 'int']),
+  sysFsmount: () => libc.func('syscall', 'long', ['long', 'int', 'uint', 'uint']),
+  sysFstatfs: () => libc.func('syscall', 'long', ['long', 'int', 'void *']),
 };
 
 type Declared = { [K in keyof typeof declarations]: ReturnType<(typeof declarations)[K]> };
@@ -295,6 +299,35 @@ export const linux: Syscalls = {
     attr.writeBigUInt64LE(BigInt(C.MOUNT_ATTR_IDMAP), 0);
     attr.writeBigUInt64LE(BigInt(usernsFd), 24);
     if (Number(f.sysMountSetattr(C.SYS_mount_setattr, mountFd, '', C.AT_EMPTY_PATH | (recursive ? C.AT_RECURSIVE : 0), attr, 32)) !== 0) fail('mount_setattr', `idmap ${what}`);
+  },
+  openTreeCloneFd(fd, recursive, what) {
+    const r = Number(f.sysOpenTree(C.SYS_open_tree, fd, '', C.OPEN_TREE_CLONE | C.O_CLOEXEC | C.AT_EMPTY_PATH | (recursive ? C.AT_RECURSIVE : 0)));
+    if (r < 0) fail('open_tree', what);
+    return r;
+  },
+  mountSetattr(mountFd, attrSet, recursive, what) {
+    const attr = Buffer.alloc(32);
+    attr.writeBigUInt64LE(BigInt(attrSet), 0);
+    if (Number(f.sysMountSetattr(C.SYS_mount_setattr, mountFd, '', C.AT_EMPTY_PATH | (recursive ? C.AT_RECURSIVE : 0), attr, 32)) !== 0) fail('mount_setattr', what);
+  },
+  fsmountNew(fstype, attrs, what) {
+    const fs = Number(f.sysFsopen(C.SYS_fsopen, fstype, C.FSOPEN_CLOEXEC));
+    if (fs < 0) fail('fsopen', fstype);
+    try {
+      // The source a mount(2) of it would show (runc masks with "tmpfs").
+      if (Number(f.sysFsconfig(C.SYS_fsconfig, fs, C.FSCONFIG_SET_STRING, Buffer.from('source\0'), Buffer.from(`${fstype}\0`), 0)) !== 0) fail('fsconfig', `${fstype} source`);
+      if (Number(f.sysFsconfig(C.SYS_fsconfig, fs, C.FSCONFIG_CMD_CREATE, null, null, 0)) !== 0) fail('fsconfig', `${fstype} create`);
+      const mnt = Number(f.sysFsmount(C.SYS_fsmount, fs, C.FSMOUNT_CLOEXEC, attrs));
+      if (mnt < 0) fail('fsmount', what);
+      return mnt;
+    } finally {
+      f.close(fs);
+    }
+  },
+  fstatfsType(fd) {
+    const buf = Buffer.alloc(120);
+    if (Number(f.sysFstatfs(C.SYS_fstatfs, fd, buf)) !== 0) fail('fstatfs', `fd ${fd}`);
+    return Number(buf.readBigInt64LE(0));
   },
   moveMount(mountFd, targetFd, what) {
     if (Number(f.sysMoveMount(C.SYS_move_mount, mountFd, '', targetFd, '', C.MOVE_MOUNT_F_EMPTY_PATH | C.MOVE_MOUNT_T_EMPTY_PATH)) !== 0) fail('move_mount', what);

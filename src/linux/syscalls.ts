@@ -55,6 +55,14 @@ export interface Syscalls {
   idmapMount(mountFd: number, usernsFd: number, recursive: boolean, what: string): void;
   /** move_mount of a detached mount fd onto the directory or file targetFd refers to. */
   moveMount(mountFd: number, targetFd: number, what: string): void;
+  /** open_tree(OPEN_TREE_CLONE) of what fd refers to: a detached bind mount of it, found by fd, not by path. */
+  openTreeCloneFd(fd: number, recursive: boolean, what: string): number;
+  /** mount_setattr setting MOUNT_ATTR_* flags on a (detached) mount fd. */
+  mountSetattr(mountFd: number, attrSet: number, recursive: boolean, what: string): void;
+  /** A new, detached mount of fstype (fsopen, FSCONFIG_CMD_CREATE, fsmount) with MOUNT_ATTR_* flags. */
+  fsmountNew(fstype: string, attrs: number, what: string): number;
+  /** fstatfs(2)'s f_type of what fd refers to. */
+  fstatfsType(fd: number): number;
   /** A bound AF_UNIX datagram socket (close-on-exec); '@' starts an abstract name. */
   unixDgramBind(path: string): number;
   /** One datagram from fd, or null if none is waiting. */

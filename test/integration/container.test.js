@@ -273,12 +273,23 @@ test('personality, ioPriority, scheduler and a time namespace with offsets', { s
   assert.deepEqual(offsets, [['monotonic', '86400', '5'], ['boottime', '864000', '0']]);
 });
 
-test('a device path that already exists in the rootfs is left as it is (runc)', { skip }, (t) => {
-  const out = inside(t, 'cat /mydev', (c, dir) => {
+test('a device path the image already holds is used only if it is that device: anything else is refused, naming what is there', { skip }, (t) => {
+  const rt = h.runtime();
+  t.after(rt.cleanup);
+  const file = h.makeBundle((c, dir) => {
     fs.writeFileSync(path.join(dir, 'rootfs', 'mydev'), 'a regular file\n');
     c.linux.devices = [{ path: '/mydev', type: 'c', major: 1, minor: 3 }];
   }, { copyRootfs: true });
-  assert.equal(out, 'a regular file\n');
+  const id = h.uniqueId();
+  const r = rt(['create', '--bundle', file, id]);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /device \/mydev: the rootfs has a regular file there, not the device 1:3 \(refused\)/);
+  h.assertNothingLeft(assert, rt, id, file);
+  const out = inside(t, 'ls -l /mydev | cut -c1', (c, dir) => {
+    assert.equal(spawnSync('mknod', ['-m', '666', path.join(dir, 'rootfs', 'mydev'), 'c', '1', '3']).status, 0);
+    c.linux.devices = [{ path: '/mydev', type: 'c', major: 1, minor: 3 }];
+  }, { copyRootfs: true });
+  assert.equal(out, 'c\n', 'the very device: used');
 });
 
 test('sockets from LISTEN_FDS are passed on with LISTEN_FDS and LISTEN_PID=1', { skip }, (t) => {
