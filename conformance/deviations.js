@@ -31,6 +31,19 @@ module.exports = {
     runc: 'runc deviation (Debian 1.1.5): as for namespaces/inherit-mount, /proc/self/fd is missing in the chroot.',
     crun: 'machine: the harness runs crun in a private mount namespace of its own (see the crun wrapper note).',
   },
+  'robustness/cwd-through-inherited-fd': {
+    crun: 'crun deviation (1.8.1): an fd the caller left open reaches the container\'s init, and a cwd of /proc/self/fd/N then puts ' +
+      'the process in that host directory (CVE-2024-21626\'s class; fixed in later crun).',
+  },
+  'robustness/kill-during-create': {
+    all: 'deviation shared by runc and crun: a create killed early leaves cgroup directories that delete --force does not remove ' +
+      '(neither records its cgroup before creating it).',
+  },
+  'robustness/dev-null-symlink': {
+    runc: 'runc deviation (Debian 1.1.5): masking binds whatever the image\'s /dev/null names, here the host\'s ' +
+      '/proc/sys/kernel/core_pattern, and the container wrote to it (CVE-2025-31133; fixed in runc 1.2.8, 1.3.3, 1.4.0-rc.3). The case ' +
+      'puts the host\'s value back.',
+  },
   'seccomp/errnoret-unsupported-action': {
     runc: 'runc deviation: runc 1.1 ignores errnoRet on an action that takes no errno (here SCMP_ACT_KILL) and runs the container, ' +
       'where config-linux.md says the runtime MUST print an error and fail.',

@@ -36,7 +36,7 @@ function writeFiles(dir, files) {
     const p = path.join(dir, rel);
     fs.mkdirSync(path.dirname(p), { recursive: true });
     if (spec && typeof spec === 'object' && spec.symlink !== undefined) {
-      try { fs.unlinkSync(p); } catch (e) { /* none */ }
+      fs.rmSync(p, { recursive: true, force: true });
       fs.symlinkSync(spec.symlink, p);
     } else if (spec && typeof spec === 'object' && spec.dir) {
       fs.mkdirSync(p, { recursive: true });
