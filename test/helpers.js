@@ -150,7 +150,22 @@ async function until(fn, ms = 5000) {
   }
 }
 
+const CONSOLE_RECEIVER = path.join(__dirname, 'console-receiver.py');
+
+/**
+ * A console socket at `sock` (test/console-receiver.py, extra args as its
+ * input), listening once this resolves; killed after the test.
+ */
+async function consoleReceiver(t, sock, input = []) {
+  const child = spawn('python3', [CONSOLE_RECEIVER, sock, ...input], { stdio: ['ignore', 'pipe', 'inherit'] });
+  t.after(() => child.kill());
+  let out = '';
+  child.stdout.on('data', (d) => { out += d; });
+  await until(() => out.includes('listening'));
+  return { output: () => out, done: () => until(() => out.includes('output='), 15000) };
+}
+
 module.exports = {
   REPO, TSRUN, BUSYBOX, ROOTFS, isRoot, hasRunc, uniqueId, tmpdir, makeBundle, cli, runtime,
-  mountsMentioning, processesIn, processesHolding, assertNothingLeft, sleep, until, spawn,
+  mountsMentioning, processesIn, processesHolding, assertNothingLeft, sleep, until, spawn, consoleReceiver,
 };

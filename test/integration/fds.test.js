@@ -14,7 +14,6 @@ const h = require('../helpers');
 const { linux } = require('../../dist/linux/libc');
 
 const skip = !h.isRoot && 'integration tests run real containers and need root';
-const RECEIVER = path.join(__dirname, '..', 'console-receiver.py');
 
 /** Host objects open at fds 5 (a file), 9 (a directory), 120 (a socket) and 200 (a directory), as a careless caller would leave them. */
 function hostFds(t) {
@@ -104,11 +103,7 @@ test('with a terminal, the init holds none of the caller\'s stdio: create return
   const rt = h.runtime();
   t.after(rt.cleanup);
   const sock = path.join(h.tmpdir('console'), 'console.sock');
-  const recv = h.spawn('python3', [RECEIVER, sock], { stdio: ['ignore', 'pipe', 'inherit'] });
-  t.after(() => recv.kill());
-  let got = '';
-  recv.stdout.on('data', (d) => { got += d; });
-  await h.until(() => got.includes('listening'));
+  await h.consoleReceiver(t, sock);
   const bundle = h.makeBundle((c) => { c.process.terminal = true; c.process.args = ['sleep', '300']; });
   const id = h.uniqueId();
   // Pipes read to their end, as containerd's shim and conmon read them.

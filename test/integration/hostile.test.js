@@ -13,7 +13,6 @@ const { spawnSync } = require('node:child_process');
 const h = require('../helpers');
 
 const skip = !h.isRoot && 'integration tests run real containers and need root';
-const RECEIVER = path.join(__dirname, '..', 'console-receiver.py');
 const CORE_PATTERN = '/proc/sys/kernel/core_pattern';
 
 /** The host files a successful attack would change, read before and compared after. */
@@ -101,11 +100,7 @@ test('/dev/console as a symlink to a procfs file or a host path is refused', { s
   t.after(rt.cleanup);
   for (const target of [CORE_PATTERN, '/etc/shadow']) {
     const sock = path.join(h.tmpdir('console'), 'console.sock');
-    const recv = h.spawn('python3', [RECEIVER, sock], { stdio: ['ignore', 'pipe', 'inherit'] });
-    t.after(() => recv.kill());
-    let got = '';
-    recv.stdout.on('data', (d) => { got += d; });
-    await h.until(() => got.includes('listening'));
+    await h.consoleReceiver(t, sock);
     const bundle = imageDevBundle((root) => ln(target, path.join(root, 'dev', 'console')), (c) => { c.process.terminal = true; });
     const id = h.uniqueId('hostile');
     const r = rt(['create', '--console-socket', sock, '--bundle', bundle, id]);

@@ -8,17 +8,8 @@ const path = require('node:path');
 const h = require('../helpers');
 
 const skip = !h.isRoot && 'integration tests run real containers and need root';
-const RECEIVER = path.join(__dirname, '..', 'console-receiver.py');
 
-/** Starts the Python receiver; resolves once it listens. */
-async function receiver(t, sock, input = []) {
-  const child = h.spawn('python3', [RECEIVER, sock, ...input], { stdio: ['ignore', 'pipe', 'inherit'] });
-  t.after(() => child.kill());
-  let out = '';
-  child.stdout.on('data', (d) => { out += d; });
-  await h.until(() => out.includes('listening'));
-  return { output: () => out, done: () => h.until(() => out.includes('output='), 15000) };
-}
+const receiver = h.consoleReceiver;
 
 test('create with a terminal sends the pty master over the console socket', { skip }, async (t) => {
   const rt = h.runtime();
