@@ -52,7 +52,7 @@ export async function main(argv: string[]): Promise<number> {
       return report(err);
     }
   }
-  const yargs = require('yargs') as typeof yargsType;
+  const yargs = requireYargs();
   // exec's command and its own flags follow the container id untouched.
   const { argv: split, command: execArgs } = splitExecCommand(argv);
   // `--resources -` (stdin), which yargs would read as a positional.
@@ -223,6 +223,24 @@ function report(err: unknown): number {
 }
 
 class UsageError extends Error {}
+
+/**
+ * yargs reads process.stdout.columns as it loads. Node would then open fd 1
+ * as a stream, and libuv set O_NONBLOCK on the caller's pipe: a flag of the
+ * open file, shared with the processes we hand it to while we run (a
+ * detached exec writing 64 KiB then fails with EAGAIN). yargs gets a
+ * stand-in without columns (it wraps its help at 80) and the real getter
+ * comes back, for help and errors only.
+ */
+function requireYargs(): typeof yargsType {
+  const stdout = Object.getOwnPropertyDescriptor(process, 'stdout')!;
+  Object.defineProperty(process, 'stdout', { configurable: true, value: { columns: undefined } });
+  try {
+    return require('yargs') as typeof yargsType;
+  } finally {
+    Object.defineProperty(process, 'stdout', stdout);
+  }
+}
 
 /** A repeatable flag's values: yargs gives one value, an array, or nothing. */
 const list = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);

@@ -122,3 +122,67 @@ test('with a terminal, the init holds none of the caller\'s stdio: create return
   const ours = fs.readlinkSync(`/proc/self/fd/${wr}`);
   assert.ok(!heldBy(rt.state(id2).pid).includes(ours), `${ours} held by the init`);
 });
+
+test('every process tsrun starts gets its stdio in the mode the caller handed it: 200 KB to a pipe nobody reads yet', { skip }, async (t) => {
+  const rt = h.runtime();
+  t.after(rt.cleanup);
+  // Written at once: with O_NONBLOCK on the pipe (a flag of the open file,
+  // shared with whoever set it), the write past 64 KiB fails with EAGAIN.
+  const writer = ['sh', '-c', 'head -c 200000 /dev/zero; echo "rc=$?" >&2'];
+  const check = async (label, args) => {
+    const err = path.join(h.tmpdir('flags'), 'err');
+    const fd = fs.openSync(err, 'w');
+    const [rd, wr] = linux.pipe();
+    const child = h.spawn(h.TSRUN, ['--root', rt.root, ...args], { stdio: ['ignore', wr, fd] });
+    fs.closeSync(fd);
+    fs.closeSync(wr);
+    // Read nothing until the process has filled the pipe.
+    await h.sleep(300);
+    const buf = Buffer.alloc(65536);
+    let bytes = 0;
+    for (let n; (n = fs.readSync(rd, buf)) > 0;) bytes += n;
+    fs.closeSync(rd);
+    await new Promise((resolve) => (child.exitCode !== null ? resolve() : child.on('exit', resolve)));
+    await h.until(() => fs.readFileSync(err, 'utf8').includes('rc='), 5000);
+    const text = fs.readFileSync(err, 'utf8');
+    assert.doesNotMatch(text, /Resource temporarily unavailable/, label);
+    assert.match(text, /rc=0/, `${label}: ${text}`);
+    assert.equal(bytes, 200000, label);
+  };
+  const id = h.uniqueId();
+  assert.equal(rt(['run', '-d', '--bundle', h.makeBundle(), id]).status, 0);
+  await check('exec --detach', ['exec', '--detach', id, ...writer]);
+  await check('exec', ['exec', id, ...writer]);
+  await check('run --detach', ['run', '--detach', '--bundle', h.makeBundle((c) => { c.process.args = writer; }), h.uniqueId()]);
+  await check('run', ['run', '--bundle', h.makeBundle((c) => { c.process.args = writer; }), h.uniqueId()]);
+});
+
+test('tsrun never sets O_NONBLOCK on the stdio it hands over, at any moment of its run (sampled from outside)', { skip }, async (t) => {
+  const rt = h.runtime();
+  t.after(rt.cleanup);
+  const O_NONBLOCK = 0o4000;
+  const sample = (label, args) => {
+    const [rd, wr] = linux.pipe();
+    const child = h.spawn(h.TSRUN, ['--root', rt.root, ...args], { stdio: ['ignore', wr, 'ignore'] });
+    fs.closeSync(wr);
+    const seen = new Set();
+    // Busy sampling of the shared open file's flags until tsrun exits.
+    while (fs.existsSync(`/proc/${child.pid}/fdinfo/1`)) {
+      try {
+        const flags = parseInt(/^flags:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${child.pid}/fdinfo/1`, 'utf8'))[1], 8);
+        seen.add(flags & O_NONBLOCK);
+      } catch { /* exited meanwhile */ }
+      if (fs.readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(' ')[2] === 'Z') break;
+    }
+    fs.closeSync(rd);
+    assert.deepEqual([...seen], [0], `${label}: O_NONBLOCK seen on tsrun's stdout`);
+    return new Promise((resolve) => (child.exitCode !== null ? resolve() : child.on('exit', resolve)));
+  };
+  const id = h.uniqueId();
+  assert.equal(rt(['run', '-d', '--bundle', h.makeBundle(), id]).status, 0);
+  await sample('exec --detach', ['exec', '--detach', id, 'true']);
+  await sample('create', ['create', '--bundle', h.makeBundle(), h.uniqueId()]);
+  await sample('run --detach', ['run', '--detach', '--bundle', h.makeBundle(), h.uniqueId()]);
+  await sample('state', ['state', id]);
+  await sample('update', ['update', '--pids-limit', '50', id]);
+});
