@@ -342,11 +342,17 @@ export function prepareRootfs(sys: Syscalls, cfg: InitConfig, steps: RootfsSteps
   let cgroupPaths: CgroupPaths = null;
   const join = () => { if (!joined) { joined = true; cgroupPaths = steps.joinCgroup(); } };
   // Until the switch, nothing may propagate back to the host: everything
-  // becomes a slave (or private, if asked). The requested propagation of
-  // the rootfs itself is set once it is the root (shared and unbindable
-  // mounts cannot be pivoted to or bound).
+  // becomes a slave (or private, if asked), except with a shared root
+  // propagation (containerd asks for it when a mount is bidirectional):
+  // then the host's mounts keep their peer groups, as with runc, so that a
+  // shared bind of one is the host's peer and mounts travel both ways;
+  // the rootfs's own mount is made private below, and what is mounted in
+  // it stays in the container. The requested propagation of the rootfs
+  // itself is set once it is the root (shared and unbindable mounts
+  // cannot be pivoted to or bound).
   const requested = cfg.rootfsPropagation & C.MS_PROPAGATION;
-  sys.mount(null, '/', null, C.MS_REC | (requested === C.MS_PRIVATE ? C.MS_PRIVATE : C.MS_SLAVE), null);
+  const initial = requested === C.MS_PRIVATE || requested === C.MS_SHARED ? requested : C.MS_SLAVE;
+  sys.mount(null, '/', null, C.MS_REC | initial, null);
   // One read of the table serves the whole setup: the mounts made below
   // change neither the parent's propagation nor the set of cgroup hierarchies.
   const mounts = mountinfo();

@@ -358,3 +358,31 @@ test('without a mount namespace, what would mount on the host is refused, naming
   }
   h.assertNothingLeft(assert, rt, id, bundle);
 });
+
+test('a bidirectional (rshared) bind of a shared host mount is the host\'s peer: mounts travel both ways, as with runc', { skip }, (t) => {
+  const host = h.tmpdir('bidir');
+  assert.equal(spawnSync('mount', ['--bind', host, host]).status, 0);
+  assert.equal(spawnSync('mount', ['--make-shared', host]).status, 0);
+  t.after(() => { spawnSync('umount', ['-R', host]); });
+  const peerGroup = (line) => line.split(' - ')[0].split(' ').slice(6).join(' ');
+  const hostLine = h.mountsMentioning(host).find((l) => l.split(' ')[4] === host);
+  const runtimes = ['tsrun', ...(h.hasRunc ? ['runc'] : [])];
+  for (const runtime of runtimes) {
+    const rt = h.runtime(runtime);
+    t.after(rt.cleanup);
+    const bundle = h.makeBundle((c) => {
+      c.linux.rootfsPropagation = 'rshared';
+      c.mounts.push({ destination: '/mnt', type: 'bind', source: host, options: ['rbind', 'rshared'] });
+      for (const set of ['bounding', 'effective', 'permitted']) c.process.capabilities[set].push('CAP_SYS_ADMIN');
+      c.process.args = ['sh', '-c', 'grep " /mnt " /proc/self/mountinfo; mkdir -p /mnt/from-container; mount -t tmpfs tmpfs /mnt/from-container && echo mounted'];
+    });
+    const r = rt(['run', '--bundle', bundle, h.uniqueId()]);
+    assert.equal(r.status, 0, `${runtime}: ${r.stderr}`);
+    assert.match(r.stdout, /mounted\n$/);
+    assert.equal(peerGroup(r.stdout.split('\n')[0]), peerGroup(hostLine), `${runtime}: the container's /mnt is in the host's peer group, and no master's`);
+    const back = h.mountsMentioning(`${host}/from-container`);
+    assert.equal(back.length, 1, `${runtime}: the container's mount appears on the host`);
+    spawnSync('umount', [`${host}/from-container`]);
+    assert.deepEqual(h.mountsMentioning(h.ROOTFS), [], `${runtime}: nothing of the container's own set-up reached the host`);
+  }
+});
