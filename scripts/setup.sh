@@ -6,7 +6,7 @@ set -eu
 cd "$(dirname "$0")/.."
 
 # golang-github-containers-common: podman's default seccomp profile, which the tests use.
-packages="busybox-static runc crun strace podman conmon containerd containernetworking-plugins golang-github-containers-common python3 gcc libc6-dev"
+packages="busybox-static runc crun strace podman conmon containerd containernetworking-plugins docker.io buildah golang-github-containers-common python3 gcc libc6-dev"
 missing=""
 for p in $packages; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"

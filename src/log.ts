@@ -46,16 +46,12 @@ export function log(level: Level, msg: string): void {
 export const debug = (msg: string): void => log('debug', msg);
 
 /**
- * A warning: on stderr always; into a --log file only with --debug, since
- * podman reads that file as a single JSON object (the final error).
+ * A warning goes where runc's go: to the --log file when there is one,
+ * else to stderr. Never to stderr beside a log file: at create, stderr is
+ * the container's, and a warning of tsrun's would show in docker logs.
  */
 export function warn(msg: string): void {
-  if (sink.toStderr) {
-    write(sink.fd, format('warning', msg, sink.json));
-    return;
-  }
-  if (debugEnabled) write(sink.fd, format('warning', msg, sink.json));
-  write(2, `warning: ${msg}\n`);
+  write(sink.fd, format('warning', msg, sink.json));
 }
 
 /** The final error: one record in the log, and plain lines on stderr. */

@@ -150,6 +150,18 @@ async function until(fn, ms = 5000) {
   }
 }
 
+/** rmdir of a cgroup path and what is below it, in every hierarchy (runtimes leave the parents they made). */
+function removeCgroupTree(rel) {
+  const tops = ['/sys/fs/cgroup', ...fs.readdirSync('/sys/fs/cgroup').map((d) => `/sys/fs/cgroup/${d}`)];
+  const remove = (d) => {
+    let entries = [];
+    try { entries = fs.readdirSync(d, { withFileTypes: true }); } catch { return; }
+    for (const e of entries) if (e.isDirectory()) remove(path.join(d, e.name));
+    try { fs.rmdirSync(d); } catch { /* busy or gone */ }
+  };
+  for (const top of tops) remove(path.join(top, rel));
+}
+
 const CONSOLE_RECEIVER = path.join(__dirname, 'console-receiver.py');
 
 /**
@@ -167,5 +179,5 @@ async function consoleReceiver(t, sock, input = []) {
 
 module.exports = {
   REPO, TSRUN, BUSYBOX, ROOTFS, isRoot, hasRunc, uniqueId, tmpdir, makeBundle, cli, runtime,
-  mountsMentioning, processesIn, processesHolding, assertNothingLeft, sleep, until, spawn, consoleReceiver,
+  mountsMentioning, processesIn, processesHolding, assertNothingLeft, sleep, until, spawn, consoleReceiver, removeCgroupTree,
 };

@@ -31,7 +31,8 @@ export function lookPath(args0: string, env: string[]): string {
   };
   if (args0.includes('/')) {
     const problem = check(args0);
-    if (problem === 'permission denied') throw new Error(`exec: ${JSON.stringify(args0)}: permission denied`);
+    // execve refuses a directory with EACCES: runc's words, which callers map to 126.
+    if (problem === 'permission denied' || problem === 'is a directory') throw new Error(`exec: ${JSON.stringify(args0)}: permission denied`);
     if (problem) throw new Error(`exec: ${JSON.stringify(args0)}: stat ${args0}: ${problem}`);
     return args0;
   }

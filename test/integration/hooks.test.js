@@ -146,4 +146,14 @@ test('failing poststart and poststop hooks are warnings; the operation goes on',
   assert.equal(d.status, 0);
   assert.match(d.stderr, /level=warning msg="poststop hook #0 \(\/bin\/false\): exit status 1"/);
   assert.equal(fs.existsSync(path.join(rt.root, id)), false);
+  // With --log, a warning goes to the log file only (as runc's): at create,
+  // stderr is the container's, and docker logs would show it.
+  const log = path.join(h.tmpdir('log'), 'log.json');
+  const id2 = h.uniqueId();
+  assert.equal(rt(['create', '--bundle', bundle, id2]).status, 0);
+  const s2 = rt(['--log', log, '--log-format', 'json', 'start', id2]);
+  assert.equal(s2.status, 0);
+  assert.equal(s2.stderr, '');
+  const records = fs.readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(records.map((r) => [r.level, r.msg]), [['warning', 'poststart hook #0 (/bin/false): exit status 1']]);
 });

@@ -38,18 +38,6 @@ function sh(cmd, args, opts = {}) {
 /** Where the test's pods put their cgroups (cgroup_parent), in every hierarchy. */
 const CGROUP_PARENT = `/tsrun-k8s-test-${process.pid}`;
 
-/** rmdir of a cgroup path and what is below it, in every hierarchy (the runtimes leave pod parents). */
-function removeCgroupTree(rel) {
-  const tops = ['/sys/fs/cgroup', ...fs.readdirSync('/sys/fs/cgroup').map((d) => `/sys/fs/cgroup/${d}`)];
-  const remove = (d) => {
-    let entries = [];
-    try { entries = fs.readdirSync(d, { withFileTypes: true }); } catch { return; }
-    for (const e of entries) if (e.isDirectory()) remove(path.join(d, e.name));
-    try { fs.rmdirSync(d); } catch { /* busy or gone */ }
-  };
-  for (const top of tops) remove(path.join(top, rel));
-}
-
 async function startNode() {
   const dir = h.tmpdir('k8s');
   const sock = path.join(dir, 'containerd.sock');
@@ -126,7 +114,7 @@ state = "${dir}/state"
         const mounts = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4]).filter((m) => m && m.startsWith(dir + '/'));
         for (const m of mounts.reverse()) sh('umount', ['-l', m]);
         sh('ip', ['link', 'del', BRIDGE]);
-        removeCgroupTree(CGROUP_PARENT);
+        h.removeCgroupTree(CGROUP_PARENT);
         fs.rmSync(dir, { recursive: true, force: true });
       }
     },

@@ -86,7 +86,8 @@ test('lookPath: PATH search and runc\'s error strings', () => {
   require('node:fs').writeFileSync(plain, 'data', { mode: 0o644 });
   assert.throws(() => lookPath(plain, []), /permission denied/);
   require('node:fs').rmSync(plain);
-  assert.throws(() => lookPath('/etc', []), /is a directory/);
+  // execve gives EACCES for a directory: runc says permission denied (docker and podman map it to 126).
+  assert.throws(() => lookPath('/etc', []), /exec: "\/etc": permission denied/);
 });
 
 // The seccomp filter's moment, in runc's order (see prepareProcess).
