@@ -28,7 +28,14 @@ export interface CloneOptions {
   gid?: number;
   /** Fork once more after joining (for a joined pid namespace); the new pid is written to this fd. */
   forkFd?: number;
+  /** Exec the image this fd holds (a sealed memfd) instead of `program`, which is then only argv[0]. */
+  imageFd?: number;
+  /** More arguments after argv[0]. */
+  args?: string[];
 }
+
+const AT_FDCWD = -100;
+const AT_EMPTY_PATH = 0x1000;
 
 /**
  * Runs `program` (argv [program]) as a child in the namespaces named by
@@ -44,8 +51,9 @@ export function cloneExec(program: string, env: string[], nsFlags: number, opts:
   cloneFn ??= libc.func('int clone(void *fn, void *stack, int flags, void *arg, void *ptid)') as never;
   const stack = Buffer.alloc(STACK_SIZE);
   const top = (BigInt(koffi.address(stack)) + BigInt(STACK_SIZE) - 64n) & ~15n;
-  const path = Buffer.from(program + '\0');
-  const argv = cStringArray([program]);
+  const image = opts.imageFd !== undefined;
+  const path = Buffer.from(image ? '\0' : program + '\0');
+  const argv = cStringArray([program, ...(opts.args ?? [])]);
   const envp = cStringArray(env);
   const params = encodeParams({
     waitFd: opts.waitFd ?? -1,
@@ -56,6 +64,8 @@ export function cloneExec(program: string, env: string[], nsFlags: number, opts:
     argv: BigInt(koffi.address(argv.ptr)),
     envp: BigInt(koffi.address(envp.ptr)),
     forkFd: opts.forkFd ?? -1,
+    execFd: image ? opts.imageFd! : AT_FDCWD,
+    execFlags: image ? AT_EMPTY_PATH : 0,
   });
   const share = opts.waitFd === undefined ? CLONE_VM | CLONE_VFORK : 0;
   const pid = cloneFn!(trampolineAddress(), top, nsFlags | share | SIGCHLD, params, null);

@@ -161,3 +161,12 @@ export const TIOCSPTLCK = 0x40045431;
 export const TIOCGPTPEER = 0x5441;
 export const TIOCSWINSZ = 0x5414;
 export const TIOCSCTTY = 0x540e;
+
+export const MFD_CLOEXEC = 0x1;
+export const MFD_ALLOW_SEALING = 0x2;
+export const MFD_EXEC = 0x10;
+export const F_ADD_SEALS = 1033;
+export const F_SEAL_SEAL = 0x1;
+export const F_SEAL_SHRINK = 0x2;
+export const F_SEAL_GROW = 0x4;
+export const F_SEAL_WRITE = 0x8;

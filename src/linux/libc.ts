@@ -66,6 +66,8 @@ const declarations = {
   sysFsconfig: () => libc.func('syscall', 'long', ['long', 'int', 'uint', 'void *', 'void *', 'int']),
   sysFsmount: () => libc.func('syscall', 'long', ['long', 'int', 'uint', 'uint']),
   sysFstatfs: () => libc.func('syscall', 'long', ['long', 'int', 'void *']),
+  memfdCreate: () => libc.func('int memfd_create(const char *name, unsigned int flags)'),
+  write: () => libc.func('long write(int fd, const void *buf, size_t len)'),
 };
 
 type Declared = { [K in keyof typeof declarations]: ReturnType<(typeof declarations)[K]> };
@@ -254,6 +256,24 @@ export const linux: Syscalls = {
     const fds = [0, 0];
     if (f.pipe2(fds, C.O_CLOEXEC) !== 0) fail('pipe2', 'O_CLOEXEC');
     return [fds[0], fds[1]];
+  },
+  sealedMemfd(name, data, exec) {
+    // MFD_EXEC says so explicitly where vm.memfd_noexec is known (Linux 6.3+).
+    let fd = f.memfdCreate(name, C.MFD_CLOEXEC | C.MFD_ALLOW_SEALING | (exec ? C.MFD_EXEC : 0));
+    if (fd < 0 && exec && koffi.errno() === 22 /* EINVAL: an older kernel */) fd = f.memfdCreate(name, C.MFD_CLOEXEC | C.MFD_ALLOW_SEALING);
+    if (fd < 0) fail('memfd_create', name);
+    try {
+      for (let off = 0; off < data.length;) {
+        const n = Number(f.write(fd, data.subarray(off), data.length - off));
+        if (n <= 0) fail('write', `memfd ${name}`);
+        off += n;
+      }
+      if (f.fcntl(fd, C.F_ADD_SEALS, C.F_SEAL_SEAL | C.F_SEAL_SHRINK | C.F_SEAL_GROW | C.F_SEAL_WRITE) !== 0) fail('fcntl', `F_ADD_SEALS memfd ${name}`);
+    } catch (e) {
+      f.close(fd);
+      throw e;
+    }
+    return fd;
   },
   pidfdOpen(pid) {
     const fd = Number(f.sysInt(C.SYS_pidfd_open, pid, 0, 0, 0));

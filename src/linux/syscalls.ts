@@ -37,6 +37,8 @@ export interface Syscalls {
   socketpair(): [number, number];
   /** pipe2(O_CLOEXEC): [read end, write end]. */
   pipe(): [number, number];
+  /** A close-on-exec memfd holding data, sealed against any change; `exec`: to be executed. */
+  sealedMemfd(name: string, data: Buffer, exec: boolean): number;
   pidfdOpen(pid: number): number;
   pidfdSendSignal(pidfd: number, signal: number): void;
   /** pidfd_getfd(2): a copy of another process's fd (close-on-exec). */

@@ -1,0 +1,292 @@
+// Syscall programs for tsrun-init (src/native/interp.c): an assembler that
+// lays out the data (strings, buffers, argv arrays, structs) and the steps,
+// and the encoding the interpreter reads. The builders in ./plan/ write
+// programs with it; `create` and `exec` send the encoded program, and
+// `tsrun plan` prints the same object. docs/design.md has the format.
+import { X86_64 } from '../seccomp/tables';
+
+export const MAGIC_PROGRAM = 0x50525354; // "TSRP"
+export const MAGIC_ERROR = 0x45525354; // "TSRE"
+const VERSION = 1;
+const HEADER_SIZE = 32;
+export const INSN_SIZE = 80;
+const ANY_ERRNO = 0xffffffff;
+const NO_MSG = 0xffffffff;
+const NO_REG = 0xff;
+
+export enum Op { Syscall = 1, Jump, Jeq, Jne, Jset, Jlt, Load, Store, Mov, Alu, Itoa, Fail, Exit }
+export enum AluOp { Add = 0, Sub, And, Or, Shl, Shr }
+const enum Kind { Imm = 0, Data = 1, Reg = 2 }
+
+/** A pointer into the program's data. */
+export class Ref {
+  constructor(readonly off: number, readonly size: number, readonly show: string) {}
+  /** A pointer `delta` bytes further. */
+  at(delta: number, show = `${this.show}+${delta}`): Ref { return new Ref(this.off + delta, this.size - delta, show); }
+}
+
+/** One of the interpreter's 64 registers, by the name the plan shows. */
+export class Reg {
+  constructor(readonly n: number, readonly name: string) {}
+}
+
+/** An immediate the plan shows by name (an inherited fd, say): its value is known only at create. */
+export class Named {
+  constructor(readonly value: number | bigint, readonly name: string) {}
+}
+
+export type Arg = number | bigint | Ref | Reg | Named;
+
+export class Label {
+  index = -1;
+  constructor(readonly name: string) {}
+}
+
+/** The registers every program starts with (see interp.c). */
+export const R_REPORT = new Reg(0, 'report');
+export const R_FAILCODE = new Reg(1, 'failcode');
+export const R_TRACE = new Reg(2, 'trace');
+
+export interface StepOptions {
+  /** Register for the result. */
+  dst?: Reg;
+  /** Failing with this errno (or any: 'any') goes to `goto` instead of ending the container's creation. */
+  unless?: { errno: number | 'any'; goto: Label };
+  /** Why the step is there: the config field it comes from, or the runtime's reason. */
+  why?: string;
+  /** What the step does, as an error names it (`mount proc on /proc`): the description of a failure. */
+  msg?: string;
+}
+
+export interface Insn {
+  op: Op;
+  nr: number;
+  name: string;
+  dst: Reg | null;
+  args: Arg[];
+  altErrno: number | null;
+  target: Label | null;
+  msg: string | null;
+  why: string | null;
+}
+
+const SYSCALL_NAMES: Record<number, string> = {};
+for (const [name, nr] of Object.entries(X86_64)) SYSCALL_NAMES[nr] ??= name;
+export const syscallName = (nr: number): string => SYSCALL_NAMES[nr] ?? `syscall ${nr}`;
+
+export class Program {
+  readonly insns: Insn[] = [];
+  private data: Buffer[] = [];
+  private dataLen = 0;
+  private readonly relocs: number[] = [];
+  private readonly strings = new Map<string, Ref>();
+  private nextReg = 3;
+  /** Named sections of the plan, by the index of their first step. */
+  readonly sections: { at: number; title: string }[] = [];
+  /** Labels still to bind, by name, for the plan's reading. */
+  private labels: Label[] = [];
+
+  /** Starts a section of the plan: what the next steps are for. */
+  section(title: string): void {
+    this.sections.push({ at: this.insns.length, title });
+  }
+
+  reg(name: string): Reg {
+    if (this.nextReg >= 64) throw new Error('program: out of registers');
+    return new Reg(this.nextReg++, name);
+  }
+
+  label(name: string): Label {
+    const l = new Label(name);
+    this.labels.push(l);
+    return l;
+  }
+
+  bind(l: Label): void {
+    if (l.index >= 0) throw new Error(`program: label ${l.name} bound twice`);
+    l.index = this.insns.length;
+  }
+
+  // ---------- data ----------
+
+  private append(bytes: Buffer, align = 8): number {
+    const pad = (align - (this.dataLen % align)) % align;
+    if (pad) this.push(Buffer.alloc(pad));
+    const off = this.dataLen;
+    this.push(bytes);
+    return off;
+  }
+
+  private push(b: Buffer): void {
+    this.data.push(b);
+    this.dataLen += b.length;
+  }
+
+  /** A NUL-terminated string (shared between steps that use the same text). */
+  str(s: string): Ref {
+    let r = this.strings.get(s);
+    if (!r) {
+      const b = Buffer.from(s + '\0');
+      r = new Ref(this.append(b, 1), b.length, JSON.stringify(s));
+      this.strings.set(s, r);
+    }
+    return r;
+  }
+
+  /** A zeroed buffer the steps write into. */
+  buf(size: number, show = `buf[${size}]`): Ref {
+    return new Ref(this.append(Buffer.alloc(size)), size, show);
+  }
+
+  /** Bytes, as given (a struct, a BPF program). */
+  bytes(b: Buffer, show = `bytes[${b.length}]`): Ref {
+    return new Ref(this.append(Buffer.from(b)), b.length, show);
+  }
+
+  /**
+   * A struct of 64-bit slots: numbers, or pointers into the data (which
+   * the interpreter relocates when it loads the program).
+   */
+  slots(values: (number | bigint | Ref | null)[], show = 'struct'): Ref {
+    const b = Buffer.alloc(values.length * 8);
+    const off = this.append(b);
+    values.forEach((v, i) => {
+      if (v instanceof Ref) {
+        b.writeBigUInt64LE(BigInt(v.off), i * 8);
+        this.relocs.push(off + i * 8);
+      } else if (v !== null) {
+        b.writeBigUInt64LE(BigInt.asUintN(64, BigInt(v)), i * 8);
+      }
+    });
+    return new Ref(off, b.length, show);
+  }
+
+  /** A NULL-terminated array of strings (argv, envp). */
+  strv(list: string[], show = `[${list.map((s) => JSON.stringify(s)).join(', ')}]`): Ref {
+    return this.slots([...list.map((s) => this.str(s)), null], show);
+  }
+
+  // ---------- steps ----------
+
+  private emit(op: Op, nr: number, name: string, args: Arg[], o: StepOptions & { target?: Label } = {}): void {
+    if (args.length > 6) throw new Error(`program: ${name}: at most 6 arguments`);
+    this.insns.push({
+      op, nr, name, args, dst: o.dst ?? null,
+      altErrno: o.unless ? (o.unless.errno === 'any' ? ANY_ERRNO : o.unless.errno) : null,
+      target: o.unless?.goto ?? o.target ?? null,
+      msg: o.msg ?? null,
+      why: o.why ?? null,
+    });
+  }
+
+  /** A syscall by name; a failure ends the program with `msg` and the errno, unless `unless` says otherwise. */
+  sys(name: string, args: Arg[], o: StepOptions = {}): void {
+    const nr = X86_64[name];
+    if (nr === undefined) throw new Error(`program: unknown syscall ${name}`);
+    this.emit(Op.Syscall, nr, name, args, o);
+  }
+
+  jump(to: Label): void { this.emit(Op.Jump, 0, 'jump', [], { target: to }); }
+  jeq(a: Arg, b: Arg, to: Label, why?: string): void { this.emit(Op.Jeq, 0, 'jeq', [a, b], { target: to, why }); }
+  jne(a: Arg, b: Arg, to: Label, why?: string): void { this.emit(Op.Jne, 0, 'jne', [a, b], { target: to, why }); }
+  jset(a: Arg, b: Arg, to: Label, why?: string): void { this.emit(Op.Jset, 0, 'jset', [a, b], { target: to, why }); }
+  jlt(a: Arg, b: Arg, to: Label, why?: string): void { this.emit(Op.Jlt, 0, 'jlt', [a, b], { target: to, why }); }
+
+  /** dst = the `size`-byte unsigned value at ptr + off. */
+  load(dst: Reg, ptr: Ref | Reg, size: 1 | 2 | 4 | 8, off = 0): void {
+    this.emit(Op.Load, 0, 'load', [ptr, size, off], { dst });
+  }
+
+  /** The `size` low bytes of value to ptr + off. */
+  store(ptr: Ref | Reg, size: 1 | 2 | 4 | 8, off: number, value: Arg): void {
+    this.emit(Op.Store, 0, 'store', [ptr, size, off, value]);
+  }
+
+  mov(dst: Reg, value: Arg): void { this.emit(Op.Mov, 0, 'mov', [value], { dst }); }
+
+  alu(dst: Reg, op: AluOp, a: Arg, b: Arg): void { this.emit(Op.Alu, op, AluOp[op].toLowerCase(), [a, b], { dst }); }
+
+  /** The decimal text of value, NUL-terminated, at out. */
+  itoa(value: Arg, out: Ref, dst?: Reg): void { this.emit(Op.Itoa, 0, 'itoa', [value, out], { dst }); }
+
+  /** Ends the program with msg (and errno, value, extra bytes in the record). */
+  fail(msg: string, errno: Arg = 0, value: Arg = 0, extra: Ref | Reg | 0 = 0, extraLen: Arg = 0, why?: string): void {
+    this.emit(Op.Fail, 0, 'fail', [errno, value, extra, extraLen], { msg, why });
+  }
+
+  exit(code: Arg): void { this.emit(Op.Exit, 0, 'exit', [code]); }
+
+  // ---------- encoding ----------
+
+  encode(): Buffer {
+    for (const l of this.labels) {
+      if (l.index < 0 && this.insns.some((i) => i.target === l)) throw new Error(`program: label ${l.name} never bound`);
+    }
+    const msgs = this.insns.map((i) => (i.msg === null ? NO_MSG : this.str(i.msg).off));
+    const data = Buffer.concat(this.data);
+    const insnOff = HEADER_SIZE;
+    const relocOff = insnOff + this.insns.length * INSN_SIZE;
+    const dataOff = align8(relocOff + this.relocs.length * 4);
+    const out = Buffer.alloc(dataOff + data.length);
+    out.writeUInt32LE(MAGIC_PROGRAM, 0);
+    out.writeUInt32LE(VERSION, 4);
+    out.writeUInt32LE(this.insns.length, 8);
+    out.writeUInt32LE(insnOff, 12);
+    out.writeUInt32LE(dataOff, 16);
+    out.writeUInt32LE(data.length, 20);
+    out.writeUInt32LE(this.relocs.length, 24);
+    out.writeUInt32LE(relocOff, 28);
+    this.insns.forEach((insn, k) => {
+      const o = insnOff + k * INSN_SIZE;
+      out.writeUInt8(insn.op, o);
+      out.writeUInt8(insn.dst ? insn.dst.n : NO_REG, o + 1);
+      out.writeUInt32LE(insn.altErrno ?? 0, o + 4);
+      out.writeUInt32LE(insn.target ? insn.target.index : 0, o + 8);
+      out.writeUInt32LE(msgs[k], o + 12);
+      out.writeUInt32LE(insn.nr, o + 16);
+      insn.args.forEach((a, i) => {
+        let kind = Kind.Imm;
+        let v: bigint;
+        if (a instanceof Ref) { kind = Kind.Data; v = BigInt(a.off); }
+        else if (a instanceof Reg) { kind = Kind.Reg; v = BigInt(a.n); }
+        else if (a instanceof Named) v = BigInt(a.value);
+        else v = BigInt(a);
+        out.writeUInt8(kind, o + 20 + i);
+        out.writeBigUInt64LE(BigInt.asUintN(64, v), o + 32 + i * 8);
+      });
+    });
+    this.relocs.forEach((r, i) => out.writeUInt32LE(r, relocOff + i * 4));
+    data.copy(out, dataOff);
+    const len = Buffer.alloc(4);
+    len.writeUInt32LE(out.length);
+    return Buffer.concat([len, out]);
+  }
+}
+
+const align8 = (n: number): number => (n + 7) & ~7;
+
+/** A failure the interpreter reported: the step, its errno, its description, and what the step attached. */
+export interface ErrorRecord {
+  step: number;
+  errno: number;
+  value: bigint;
+  msg: string;
+  extra: Buffer;
+}
+
+export const ERROR_RECORD_SIZE = 32;
+
+/** The error record at the start of buf, or null if buf does not hold a whole one. */
+export function decodeErrorRecord(buf: Buffer): ErrorRecord | null {
+  if (buf.length < ERROR_RECORD_SIZE || buf.readUInt32LE(0) !== MAGIC_ERROR) return null;
+  const msgLen = buf.readUInt32LE(12);
+  const extraLen = buf.readUInt32LE(16);
+  if (buf.length < ERROR_RECORD_SIZE + msgLen + extraLen) return null;
+  return {
+    step: buf.readUInt32LE(4),
+    errno: buf.readInt32LE(8),
+    value: buf.readBigInt64LE(24),
+    msg: buf.subarray(ERROR_RECORD_SIZE, ERROR_RECORD_SIZE + msgLen).toString('utf8'),
+    extra: buf.subarray(ERROR_RECORD_SIZE + msgLen, ERROR_RECORD_SIZE + msgLen + extraLen),
+  };
+}

@@ -1,0 +1,133 @@
+# The child side of clone(2), for src/linux/clone.ts: a few instructions
+# that run in the new process before it execs. Node cannot run JavaScript
+# in a child of clone, and glibc's functions cannot be trusted there
+# either (with CLONE_VM the child shares the parent's memory, so glibc's
+# set*id would signal the parent's threads). The child is single-threaded,
+# which is exactly what joining a user namespace needs, so this code also
+# does that. Raw syscalls only; tramp(params), params as in trampoline.ts:
+#
+#   1. if waitFd >= 0: read one byte from it (the runtime writes it once
+#      the child's uid/gid maps are in place);
+#   2. setns(fd, 0) for each of nsFds, in order;
+#   3. setresgid(gid) and setresuid(uid) unless -1;
+#   4. if forkFd >= 0: fork with CLONE_PARENT (so that the new process is
+#      in a pid namespace joined in step 2 and still the runtime's child),
+#      write its pid to forkFd and exit; the new process goes on to
+#   5. execveat(execFd, path, argv, envp, execFlags): the program by path
+#      (AT_FDCWD), or the image in a memfd (AT_EMPTY_PATH);
+#   on any failure: exit_group(errno).
+#
+# Built by scripts/build-native.sh into src/native/images.generated.ts.
+        .text
+        .globl tramp
+tramp:
+        mov %rdi, %r12
+        mov 0(%r12), %rdi
+        cmp $-1, %rdi
+        je 1f
+        sub $16, %rsp
+        mov %rsp, %rsi
+        mov $1, %edx
+        xor %eax, %eax          # SYS_read
+        syscall
+        add $16, %rsp
+        cmp $1, %rax
+        jne 9f
+1:
+        mov 8(%r12), %r13
+        lea 16(%r12), %r14
+2:
+        test %r13, %r13
+        jz 3f
+        mov (%r14), %rdi
+        xor %esi, %esi
+        mov $308, %eax          # SYS_setns
+        syscall
+        test %rax, %rax
+        jnz 9f
+        add $8, %r14
+        dec %r13
+        jmp 2b
+3:
+        mov 80(%r12), %rdi
+        cmp $-1, %rdi
+        je 4f
+        mov %rdi, %rsi
+        mov %rdi, %rdx
+        mov $119, %eax          # SYS_setresgid
+        syscall
+        test %rax, %rax
+        jnz 9f
+4:
+        mov 88(%r12), %rdi
+        cmp $-1, %rdi
+        je 5f
+        mov %rdi, %rsi
+        mov %rdi, %rdx
+        mov $117, %eax          # SYS_setresuid
+        syscall
+        test %rax, %rax
+        jnz 9f
+5:
+        mov 120(%r12), %rdi
+        cmp $-1, %rdi
+        je 6f
+        mov $0x8011, %edi       # CLONE_PARENT | SIGCHLD: a sibling of ours, in the joined pid namespace
+        xor %esi, %esi
+        xor %edx, %edx
+        xor %r10d, %r10d
+        xor %r8d, %r8d
+        mov $56, %eax           # SYS_clone
+        syscall
+        test %rax, %rax
+        js 9f
+        jz 6f
+        sub $16, %rsp           # the parent reports the new pid and is done
+        mov %eax, (%rsp)
+        mov 120(%r12), %rdi
+        mov %rsp, %rsi
+        mov $4, %edx
+        mov $1, %eax            # SYS_write
+        syscall
+        xor %edi, %edi
+        mov $231, %eax          # SYS_exit_group
+        syscall
+6:
+        mov 128(%r12), %rdi
+        mov 96(%r12), %rsi
+        mov 104(%r12), %rdx
+        mov 112(%r12), %r10
+        mov 136(%r12), %r8
+        mov $322, %eax          # SYS_execveat
+        syscall
+9:
+        neg %rax
+        mov %rax, %rdi
+        mov $231, %eax          # SYS_exit_group
+        syscall
+        hlt
+
+# filtered_execve(params): installs a seccomp filter and execs with
+# nothing in between: no JavaScript, no allocation, no other syscall runs
+# under the container's filter before its program. A plain function call
+# from the init, returning only on failure: negative -errno if seccomp(2)
+# failed, positive errno if execve(2) did (the filter is then in place).
+        .org 512
+        .globl filtered_execve
+filtered_execve:
+        mov %rdi, %r8           # params; syscall keeps r8 (it clobbers rcx, r11)
+        mov $1, %edi            # SECCOMP_SET_MODE_FILTER
+        mov 8(%r8), %rsi        # flags
+        mov 0(%r8), %rdx        # struct sock_fprog *
+        mov $317, %eax          # SYS_seccomp
+        syscall
+        test %rax, %rax
+        js 1f
+        mov 16(%r8), %rdi
+        mov 24(%r8), %rsi
+        mov 32(%r8), %rdx
+        mov $59, %eax           # SYS_execve
+        syscall
+        neg %rax
+1:
+        ret
