@@ -45,6 +45,9 @@ export function log(level: Level, msg: string): void {
 
 export const debug = (msg: string): void => log('debug', msg);
 
+/** Whether --debug is on: worth work that only debug records use. */
+export const debugging = (): boolean => debugEnabled;
+
 /**
  * A warning goes where runc's go: to the --log file when there is one,
  * else to stderr. Never to stderr beside a log file: at create, stderr is

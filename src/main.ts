@@ -8,7 +8,7 @@ import { GLOBAL_VALUES, parseFast, type Globals } from './cli/fast';
 import { configureLog, logError } from './log';
 
 import { SPEC_VERSION as SPEC, VERSION } from './version';
-const COMMANDS = new Set(['create', 'run', 'start', 'state', 'kill', 'delete', 'list', 'spec', 'exec', 'ps', 'pause', 'resume', 'update', 'events', 'features', 'checkpoint', 'restore', 'help']);
+const COMMANDS = new Set(['create', 'run', 'start', 'state', 'kill', 'delete', 'list', 'spec', 'exec', 'ps', 'pause', 'resume', 'update', 'events', 'features', 'plan', 'checkpoint', 'restore', 'help']);
 
 function versionText(): string {
   return `tsrun version ${VERSION}\nspec: ${SPEC}\nnode: ${process.version}\n`;
@@ -189,6 +189,16 @@ export async function main(argv: string[]): Promise<number> {
     (a) => act('events', async () => (await import('./container/events')).events(globals!.root, String(a.containerId), a.stats, a.interval)))
     .command('features', 'show the enabled features', (y) => y,
       () => act('features', async () => { writeSync(1, JSON.stringify((await import('./features')).features(), null, '    ') + '\n'); }))
+    .command('plan', 'print what create would do with a bundle, without doing it', (y) => y
+      .option('bundle', { alias: 'b', type: 'string', describe: 'path to the root of the bundle directory' })
+      .option('format', { alias: 'f', type: 'string', choices: ['text', 'json'], default: 'text' })
+      .option('id', { type: 'string', describe: 'the container id the plan is for (default: plan)' })
+      .option('no-pivot', { type: 'boolean', default: false })
+      .option('preserve-fds', { type: 'number', default: 0 }),
+    (a) => act('plan', async () => {
+      const { plan } = await import('./container/plan');
+      writeSync(1, plan({ root: globals!.root, bundle: a.bundle, id: a.id, format: a.format, systemdCgroup: globals!.systemdCgroup, noPivot: a.noPivot, preserveFds: a.preserveFds }));
+    }))
     .command('checkpoint [args..]', 'checkpoint a running container (not supported)', (y) => y.strict(false), () => act('checkpoint', () => unsupported('checkpoint')))
     .command('restore [args..]', 'restore a container from a previous checkpoint (not supported)', (y) => y.strict(false), () => act('restore', () => unsupported('restore')))
     .demandCommand(1, 'a command is required')

@@ -123,6 +123,7 @@ export function normalize(spec: Spec, bundle: string, fifoFd: number, opts: { id
     hostname: spec.hostname ?? null,
     domainname: spec.domainname ?? null,
     mountNs: (spec.linux?.namespaces ?? []).some((ns) => ns.type === 'mount'),
+    userns: (spec.linux?.namespaces ?? []).some((ns) => ns.type === 'user'),
     join,
     devices: spec.linux?.devices ?? [],
     maskedPaths: spec.linux?.maskedPaths ?? [],

@@ -3,29 +3,19 @@
 // normalized config over the sync channel and returns once it is ready, or
 // removes every trace of the container when anything fails.
 import { chmodSync, closeSync, openSync, writeSync } from 'node:fs';
-import { O_CLOEXEC, O_PATH } from '../linux/constants';
+import { O_CLOEXEC, O_PATH, O_WRONLY } from '../linux/constants';
 import { resolve } from 'node:path';
 import { RuntimeError } from '../errors';
 import { linux as sys } from '../linux/libc';
-import { debug, warn } from '../log';
+import type { CloneOptions } from '../linux/clone';
+import { debug, debugging, warn } from '../log';
+import { Request } from '../plan/steps';
 import { Store, type CreateProgress, type StoredState } from '../state/store';
-import type { InitMessage } from '../sync';
-import type { Normalized } from './config';
-import { earlyCloneFlags, readSpec, specText } from './spec-file';
+import { InitChannel } from './init-channel';
+import { readSpec, specText } from './spec-file';
 import { connectConsole, killChild, spawnInit, writeIdMaps, writePidFile } from './spawn';
 import { SPEC_VERSION } from '../version';
 import type { CgroupManager } from '../cgroups';
-
-// Only what starting the init needs is loaded up front; the rest loads after
-// the clone, while the init's Node starts up.
-function later() {
-  const { normalize, validateSpec } = require('./config') as typeof import('./config');
-  const { setupNotifySocket } = require('./notify') as typeof import('./notify');
-  const { destroyCgroup, newCgroup, recordCgroup } = require('./cgroup') as typeof import('./cgroup');
-  const { SyncChannel } = require('../sync') as typeof import('../sync');
-  const { processStartTime } = require('../state/status') as typeof import('../state/status');
-  return { normalize, validateSpec, setupNotifySocket, newCgroup, recordCgroup, destroyCgroup, SyncChannel, processStartTime };
-}
 
 const SIGSYS = 31;
 
@@ -41,7 +31,6 @@ export interface CreateOptions {
   /** fds to become the process's stdin, stdout and stderr (StdioRelay.child); default: ours. */
   stdio?: number[];
 }
-
 
 /** Why the init ended before it was ready; `filtered`: it had a seccomp filter to install. */
 function initDied(status: number | null, filtered: boolean): string {
@@ -62,41 +51,39 @@ function socketActivationFds(): number {
 }
 
 /**
- * Who moves the init into which hierarchy of its cgroup. Moving a process
- * takes a global lock whose first writer waits for an RCU grace period
- * (10-20 ms measured here), on the init's critical path. Two ways around it:
- * - v1: the init moves its own main thread by writing 0 to `tasks`, which
- *   the kernel (6.x) does without that lock. Its other threads, Node's, stay
- *   behind and die at its execve; only the main thread counts against the
- *   container's pids.max, and memory is charged to the main thread's cgroup.
- *   Not in a user namespace (the init cannot write the host's cgroupfs) nor
- *   in a joined mount or cgroup namespace (its paths and view are not ours).
- * - the cgroup2 tree of a hybrid host, when it limits neither memory nor
- *   pids: the runtime moves the init there now, while the init works.
- * The rest the runtime moves the init into when it asks, just before its
- * cgroup mounts: a Node start-up would fail under a small pids.max, and be
- * charged to the container's memory.
+ * Who moves the init into which hierarchy of its cgroup. Moving a whole
+ * process takes a global lock whose first writer waits for an RCU grace
+ * period (10-20 ms measured here). A single thread moving itself does not:
+ * for each cgroup v1 hierarchy the init writes "0" to `tasks`, through an
+ * fd the runtime opened (the write is checked against the opener, so this
+ * works from a user namespace too). The cgroup2 tree (of a v2 or hybrid
+ * host) has no such file: the runtime writes the init's pid to it before
+ * the init runs its program.
  */
-function placeInit(cgroup: CgroupManager, n: Normalized, pid: number): { threadJoin: string[]; onRequest: string[] } {
+export function placeInit(cgroup: CgroupManager): { tasks: { fd: number; dir: string }[]; byRuntime: string[] } {
   const paths = cgroup.paths();
-  let rest = Object.keys(paths);
-  let threadJoin: string[] = [];
-  if (cgroup.version === 1 && !n.userns && !n.init.join.some((j) => j.type === 'mount' || j.type === 'cgroup')) {
-    threadJoin = rest.filter((h) => h !== '').map((h) => paths[h]);
-    rest = rest.filter((h) => h === '');
+  const tasks: { fd: number; dir: string }[] = [];
+  const byRuntime: string[] = [];
+  try {
+    for (const [h, dir] of Object.entries(paths)) {
+      if (cgroup.version === 1 && h !== '') tasks.push({ fd: openSync(`${dir}/tasks`, O_WRONLY | O_CLOEXEC), dir });
+      else byRuntime.push(h);
+    }
+  } catch (e) {
+    for (const t of tasks) closeSync(t.fd);
+    throw new RuntimeError(`join cgroup: open tasks: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  if (cgroup.version === 1 && rest.length === 1 && rest[0] === '' && !limitsStartup(paths[''])) {
-    cgroup.addProcess(pid, ['']);
-    rest = [];
-  }
-  return { threadJoin, onRequest: rest };
+  return { tasks, byRuntime };
 }
 
-/** Whether a cgroup2 directory has the controllers that would break or be charged for a Node start-up. */
-function limitsStartup(dir: string): boolean {
-  const { controllersOf } = require('../cgroups/v2/create') as typeof import('../cgroups/v2/create');
-  const controllers = controllersOf(dir);
-  return controllers.has('memory') || controllers.has('pids');
+let imageFd = -1;
+/** tsrun-init's image, in a sealed memfd: the container never sees a file of the host's as its init. */
+export function initImage(): number {
+  if (imageFd < 0) {
+    const { INTERP_ELF } = require('../native/images.generated') as typeof import('../native/images.generated');
+    imageFd = sys.sealedMemfd('tsrun-init', Buffer.from(INTERP_ELF, 'base64'), true);
+  }
+  return imageFd;
 }
 
 export function create(opts: CreateOptions): StoredState {
@@ -104,21 +91,23 @@ export function create(opts: CreateOptions): StoredState {
   store.dir(opts.id); // validates the id before anything else
   const bundle = resolve(opts.bundle ?? '.');
   const raw = readSpec(bundle);
-  const earlyFlags = earlyCloneFlags(raw);
-  const validated = earlyFlags === null ? later().validateSpec(raw, bundle) : null;
-  try {
-    store.create(opts.id);
-  } catch (e) {
-    // runc reports a bad config before a taken id.
-    if (!validated) later().validateSpec(raw, bundle);
-    throw e;
-  }
+  const { normalize, validateSpec } = require('./config') as typeof import('./config');
+  // runc reports a bad config before a taken id.
+  const spec = validateSpec(raw, bundle);
+  store.create(opts.id);
   let pid = 0;
   let child = -1;
   let parent = -1;
   let consoleFd = -1;
   let fifoFd = -1;
+  let traceFd = -1;
+  let tasks: { fd: number; dir: string }[] = [];
   let cgroup: CgroupManager | null = null;
+  const received: number[] = [];
+  let program: import('../init/program').Program | null = null;
+  const { setupNotifySocket } = require('./notify') as typeof import('./notify');
+  const { destroyCgroup, newCgroup, recordCgroup } = require('./cgroup') as typeof import('./cgroup');
+  const { processStartTime } = require('../state/status') as typeof import('../state/status');
   try {
     const fifo = store.fifo(opts.id);
     sys.mkfifo(fifo, 0o622);
@@ -127,36 +116,19 @@ export function create(opts: CreateOptions): StoredState {
     fifoFd = openSync(fifo, O_PATH | O_CLOEXEC);
     const listenFds = socketActivationFds();
     const preserveFds = listenFds + (opts.preserveFds ?? 0);
-    // Not with a terminal: the pty is the process's stdio (and such a
-    // config never takes the early clone below).
-    let stdio = opts.stdio ?? [];
-    if (earlyFlags !== null) {
-      [parent, child] = sys.socketpair();
-      pid = spawnInit(child, earlyFlags, null, preserveFds, [fifoFd, ...stdio]);
-    }
-    const { normalize, validateSpec, setupNotifySocket, newCgroup, recordCgroup, SyncChannel, processStartTime } = later();
     // From here on, what exists on the host is recorded first (see CreateProgress).
     const progress: CreateProgress = {};
-    const recordInit = () => {
-      progress.pid = pid;
-      progress.startTime = processStartTime(pid) ?? undefined;
-      store.progress(opts.id, progress);
-    };
-    if (pid > 0) recordInit();
-    const spec = validated ?? validateSpec(raw, bundle);
     const n = normalize(spec, bundle, fifoFd, { id: opts.id, noPivot: Boolean(opts.noPivot), preserveFds });
-    // Compiled here, while the early init's Node starts up.
     const seccomp = spec.linux?.seccomp ? (require('./seccomp') as typeof import('./seccomp')).compileForContainer(spec.linux.seccomp, specText(raw)) : undefined;
     if (seccomp) n.init.seccomp = { filter: seccomp.filter, flags: seccomp.flags };
     // With a terminal the pty is the process's stdio: the init gets none of
     // ours (a caller waiting for the end of our stdout would wait for the
-    // container's), and neither does the early clone (earlyCloneFlags).
+    // container's).
     const terminal = Boolean(spec.process?.terminal);
-    if (terminal) stdio = [];
+    const stdio = terminal ? [] : opts.stdio ?? [];
     if (stdio.length) n.init.stdio = stdio;
     if (listenFds && n.init.process) n.init.process.env.push(`LISTEN_FDS=${listenFds}`, 'LISTEN_PID=1');
     const notifySocket = setupNotifySocket(n.init, store.dir(opts.id));
-    // Loaded after the clone, off the init's critical path.
     const idmap = require('./idmap') as typeof import('./idmap');
     const idmapped = idmap.idmappedMounts(spec, n.init);
     n.init.idmappedMounts = idmapped.map((w) => w.index);
@@ -164,35 +136,7 @@ export function create(opts: CreateOptions): StoredState {
       consoleFd = connectConsole(opts.consoleSocket);
       n.init.console = { socketFd: consoleFd, height: spec.process.consoleSize?.height, width: spec.process.consoleSize?.width };
     }
-    if (earlyFlags === null) {
-      [parent, child] = sys.socketpair();
-      if (n.userns) {
-        // The init waits in the trampoline until its maps are written: only
-        // then does it exec as root of its user namespace, with capabilities.
-        const [waitR, waitW] = sys.pipe();
-        try {
-          pid = spawnInit(child, n.cloneFlags, n.joinPid, preserveFds, [consoleFd, fifoFd, ...stdio], { waitFd: waitR, uid: 0, gid: 0 }, !terminal);
-          writeIdMaps(pid, n.userns);
-          writeSync(waitW, '1');
-        } finally {
-          closeSync(waitR);
-          closeSync(waitW);
-        }
-      } else {
-        pid = spawnInit(child, n.cloneFlags, n.joinPid, preserveFds, [consoleFd, fifoFd, ...stdio], {}, !terminal);
-      }
-    }
-    if (earlyFlags === null) recordInit();
-    closeSync(child);
-    child = -1;
-    for (const fd of [consoleFd, fifoFd]) if (fd >= 0) closeSync(fd);
-    consoleFd = fifoFd = -1;
-    debug(`init started as pid ${pid}`);
-    n.init.hookState.pid = pid;
-    const ch = new SyncChannel(parent);
-    ch.send({ type: 'config', payload: n.init });
-    // The cgroup is made while the init starts up and builds its rootfs: it
-    // waits for it only where it must be in it (joinCgroup in init/main.ts).
+    // The cgroup first: the init writes itself into its v1 hierarchies.
     cgroup = newCgroup(opts.id, spec.linux?.cgroupsPath, Boolean(opts.systemdCgroup));
     if (cgroup.enabled) {
       progress.cgroup = recordCgroup(cgroup, spec.linux?.cgroupsPath, Boolean(opts.systemdCgroup));
@@ -202,32 +146,68 @@ export function create(opts: CreateOptions): StoredState {
       debug(`no permission to manage cgroups here: ${cgroup.path()} skipped`);
       cgroup = null;
     }
-    const placement = cgroup ? placeInit(cgroup, n, pid) : { threadJoin: [], onRequest: [] };
+    const placement = cgroup ? placeInit(cgroup) : { tasks: [], byRuntime: [] };
+    tasks = placement.tasks;
+    if (debugging()) traceFd = sys.memfd('tsrun-init-trace');
+    [parent, child] = sys.socketpair();
+    const passed = [consoleFd, fifoFd, traceFd, ...stdio, ...tasks.map((t) => t.fd)];
+    const image = initImage();
+    const clone = (o: CloneOptions = {}) => spawnInit(child, image, n.cloneFlags, n.joinPid, preserveFds, passed, o, !terminal);
+    if (n.userns) {
+      // The init waits in the trampoline until its maps are written: only
+      // then does it exec as root of its user namespace, with capabilities.
+      const [waitR, waitW] = sys.pipe();
+      try {
+        pid = clone({ waitFd: waitR, uid: 0, gid: 0 });
+        writeIdMaps(pid, n.userns);
+        writeSync(waitW, '1');
+      } finally {
+        closeSync(waitR);
+        closeSync(waitW);
+      }
+    } else {
+      pid = clone();
+    }
+    progress.pid = pid;
+    progress.startTime = processStartTime(pid) ?? undefined;
+    store.progress(opts.id, progress);
+    const syncFd = child;
+    closeSync(child);
+    child = -1;
+    debug(`init started as pid ${pid}`);
+    if (cgroup && placement.byRuntime.length) cgroup.addProcess(pid, placement.byRuntime);
+    n.init.hookState.pid = pid;
+    const { initPlan } = require('../plan/init') as typeof import('../plan/init');
+    const plan = initPlan({
+      cfg: n.init,
+      fds: { sync: syncFd, fifo: fifoFd, console: consoleFd, stdio: stdio.length ? stdio : null, tasks, trace: traceFd },
+      cgroupPaths: cgroup ? cgroup.paths() : null,
+      hookState: n.init.hookState,
+    });
+    program = plan.program;
+    const encoded = program.encode();
+    debug(`init program: ${program.insns.length} steps, ${encoded.length} bytes`);
+    const ch = new InitChannel(parent);
+    ch.send(encoded);
+    for (const fd of [consoleFd, fifoFd, ...tasks.map((t) => t.fd)]) if (fd >= 0) closeSync(fd);
+    consoleFd = fifoFd = -1;
+    tasks = [];
+    if (idmapped.length) idmap.sendIdmappedMounts(idmapped, n.init, pid, parent);
+    const explainer = seccomp ? (require('../plan/errors') as typeof import('../plan/errors')).filterExplainer(seccomp.filter) : null;
     for (;;) {
-      const msg = ch.recv<InitMessage>();
-      if (msg === null) {
+      const msg = ch.next();
+      if (msg.kind === 'eof') {
         const status = sys.waitpid(pid, false);
         pid = 0;
         throw new RuntimeError(initDied(status, Boolean(seccomp)));
       }
-      if (msg.type === 'error') throw new RuntimeError(msg.msg);
-      if (msg.type === 'ready') break;
-      if (msg.type === 'idmap') {
-        idmap.sendIdmappedMounts(idmapped, n.init, pid, parent);
-        continue;
+      if (msg.kind === 'error') {
+        const { describeRecord } = require('../plan/errors') as typeof import('../plan/errors');
+        throw new RuntimeError(describeRecord(msg.record, explainer));
       }
-      if (msg.type === 'cgroup') {
-        if (placement.onRequest.length) cgroup?.addProcess(pid, placement.onRequest);
-        ch.send({ type: 'cgroup-done', paths: cgroup ? cgroup.paths() : null, threadJoin: placement.threadJoin });
-        continue;
-      }
-      if (msg.type === 'seccomp') {
-        const agent = require('./seccomp') as typeof import('./seccomp');
-        agent.sendListenerToAgent(seccomp!, pid, msg.fd, { ...n.init.hookState, status: 'creating' });
-        ch.send({ type: 'seccomp-done' });
-        continue;
-      }
-      if (msg.type === 'hooks') {
+      received.push(...msg.fds);
+      if (msg.code === Request.Ready) break;
+      if (msg.code === Request.Hooks) {
         // The namespaces exist, pivot_root has not happened: prestart and
         // createRuntime run here, in the runtime's namespaces.
         const { runHooks } = require('../hooks') as typeof import('../hooks');
@@ -237,9 +217,24 @@ export function create(opts: CreateOptions): StoredState {
         const hookState = { ...n.init.hookState, status: 'created' as const };
         runHooks('prestart', spec.hooks?.prestart, hookState);
         runHooks('createRuntime', spec.hooks?.createRuntime, hookState);
-        ch.send({ type: 'hooks-done' });
+      } else if (msg.code === Request.CopyUp) {
+        const [from, to] = msg.fds;
+        const m = n.init.mounts[Number(msg.arg)];
+        try {
+          (require('./copyup') as typeof import('./copyup')).copyTree(`/proc/self/fd/${from}`, `/proc/self/fd/${to}`);
+        } catch (e) {
+          throw new RuntimeError(`tmpcopyup of ${m?.destination}: ${(e as Error).message}`);
+        }
+      } else if (msg.code === Request.SeccompListener) {
+        const agent = require('./seccomp') as typeof import('./seccomp');
+        agent.sendListenerToAgent(seccomp!, pid, msg.fds[0], { ...n.init.hookState, status: 'creating' });
+      } else {
+        throw new RuntimeError(`sync: unknown request ${msg.code} from the init`);
       }
+      for (const fd of received.splice(0)) closeSync(fd);
+      ch.ack();
     }
+    if (traceFd >= 0) logTrace(traceFd, program);
     closeSync(parent);
     parent = -1;
     const startTime = processStartTime(pid);
@@ -265,17 +260,38 @@ export function create(opts: CreateOptions): StoredState {
     if (opts.pidFile) writePidFile(opts.pidFile, pid);
     return state;
   } catch (err) {
-    if (child >= 0) closeSync(child);
-    if (parent >= 0) closeSync(parent);
-    if (consoleFd >= 0) closeSync(consoleFd);
-    if (fifoFd >= 0) closeSync(fifoFd);
+    if (traceFd >= 0 && program) logTrace(traceFd, program);
+    for (const fd of [child, parent, consoleFd, fifoFd, traceFd, ...tasks.map((t) => t.fd), ...received]) if (fd >= 0) closeSync(fd);
     if (pid > 0) killChild(pid);
     try {
       // A hook the init started may still be in the cgroup.
-      if (cgroup) later().destroyCgroup(cgroup);
+      if (cgroup) destroyCgroup(cgroup);
     } catch (e) { warn(`remove cgroup: ${(e as Error).message}`); }
     store.remove(opts.id);
     throw err;
+  }
+}
+
+function describeInsn(insn: import('../init/program').Insn): string {
+  const { showArg } = require('../plan/print') as typeof import('../plan/print');
+  return `${insn.name}(${insn.args.map(showArg).join(', ')})`;
+}
+
+/** With --debug: each syscall step the init ran, as the plan numbers them, and its result. */
+function logTrace(fd: number, program: import('../init/program').Program): void {
+  const { readSync, fstatSync } = require('node:fs') as typeof import('node:fs');
+  const size = fstatSync(fd).size;
+  const buf = Buffer.alloc(size);
+  let got = 0;
+  while (got < size) {
+    const r = readSync(fd, buf, got, size - got, got);
+    if (r <= 0) break;
+    got += r;
+  }
+  for (let off = 0; off + 16 <= got; off += 16) {
+    const step = buf.readUInt32LE(off);
+    const insn = program.insns[step];
+    debug(`init step ${step}: ${insn ? describeInsn(insn) : '?'} = ${buf.readBigInt64LE(off + 8)}`);
   }
 }
 

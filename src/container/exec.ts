@@ -1,20 +1,21 @@
-// `exec`: a new process in a running container. The CLI joins the
-// container's uts, ipc, net, cgroup and pid namespaces on its main thread
-// and clones tsrun's init from there (the child lands in all of them, and
-// is a member of the container's pid namespace); that init joins the mount
-// namespace itself and execs the process. The CLI returns the process's
-// status, 0 once it started with --detach, and 255 when it failed itself.
+// `exec`: a new process in a running container. The clone trampoline joins
+// the container's user, ipc, uts, net, cgroup, time and pid namespaces and
+// forks into its pid namespace; tsrun-init then runs exec's program (see
+// plan/exec.ts): the mount namespace, the process, execve. The CLI returns
+// the process's status, 0 once it started with --detach, and 255 when it
+// failed itself.
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { ownNamespace } from '../linux/proc';
 import { errnoName } from '../linux/errors';
 import { waitOutcome } from '../linux/signals';
 import { EXEC_FAILED, RuntimeError } from '../errors';
-import type { ExecConfig } from '../init/exec';
 import * as C from '../linux/constants';
 import { linux as sys } from '../linux/libc';
 import type { Process } from '../spec/types';
 import { CAPABILITIES } from '../spec/capabilities';
-import { SyncChannel, type InitMessage } from '../sync';
+import { debugging } from '../log';
+import { Request } from '../plan/steps';
+import { InitChannel } from './init-channel';
 import { normalizeProcess } from './config';
 import { hookState, loadContainer } from './load';
 import { loadCgroup } from './cgroup';
@@ -93,14 +94,14 @@ const JOINED = ['user', 'ipc', 'uts', 'net', 'cgroup', 'time', 'pid'];
  * namespace, which Node cannot), then forks once more so the process is a
  * member of the container's pid namespace, still our child (CLONE_PARENT).
  */
-function cloneInContainer(initPid: number, syncFd: number, preserveFds: number, passed: number[], terminal: boolean): number {
+function cloneInContainer(initPid: number, syncFd: number, image: number, preserveFds: number, passed: number[], terminal: boolean): number {
   const types = JOINED.filter((t) => ownNamespace(initPid, t));
   const fds = types.map((t) => openSync(`/proc/${initPid}/ns/${t}`, C.O_RDONLY | C.O_CLOEXEC));
   const inUserns = types.includes('user');
   const [r, w] = sys.pipe();
   try {
     const forks = types.includes('pid');
-    const first = withFdsPassed(syncFd, preserveFds, passed, () => cloneInit(syncFd, 0, {
+    const first = withFdsPassed(syncFd, preserveFds, passed, () => cloneInit(syncFd, image, 0, {
       joinFds: fds,
       ...(inUserns ? { uid: 0, gid: 0 } : {}),
       ...(forks ? { forkFd: w } : {}),
@@ -134,39 +135,66 @@ export async function exec(opts: ExecOptions): Promise<number> {
   let parent = -1;
   let child = -1;
   let consoleFd = -1;
+  let mntNs = -1;
+  let traceFd = -1;
+  let tasks: { fd: number; dir: string }[] = [];
+  const received: number[] = [];
   let pid = 0;
   // In the foreground without a terminal, stdio goes through a relay (relay.ts).
   let relay: StdioRelay | null = null;
   try {
     if (spec.terminal) consoleFd = connectConsole(opts.consoleSocket);
     else if (!opts.detach) relay = StdioRelay.open();
+    const cgroup = loadCgroup(state);
+    const { placeInit, initImage } = require('./create') as typeof import('./create');
+    const placement = cgroup ? placeInit(cgroup) : { tasks: [], byRuntime: [] };
+    tasks = placement.tasks;
+    if (ownNamespace(state.pid, 'mnt')) mntNs = openSync(`/proc/${state.pid}/ns/mnt`, C.O_RDONLY | C.O_CLOEXEC);
+    if (debugging()) traceFd = sys.memfd('tsrun-init-trace');
     [parent, child] = sys.socketpair();
-    pid = cloneInContainer(state.pid, child, opts.preserveFds, [consoleFd, ...(relay?.child ?? [])], Boolean(spec.terminal));
+    const syncFd = child;
+    const passed = [consoleFd, mntNs, traceFd, ...(relay?.child ?? []), ...tasks.map((t) => t.fd)];
+    pid = cloneInContainer(state.pid, child, initImage(), opts.preserveFds, passed, Boolean(spec.terminal));
     closeSync(child);
     child = -1;
-    // Into the container's cgroup while the init only waits for its config.
-    loadCgroup(state)?.addProcess(pid);
-    const ch = new SyncChannel(parent);
-    const mntNs = ownNamespace(state.pid, 'mnt') ? `/proc/${state.pid}/ns/mnt` : null;
-    // Without a mount namespace of its own the container is its init's chroot.
-    const root = mntNs ? null : `/proc/${state.pid}/root`;
+    if (cgroup && placement.byRuntime.length) cgroup.addProcess(pid, placement.byRuntime);
+    const { execPlan } = require('../plan/exec') as typeof import('../plan/exec');
     const seccomp = state.seccomp ? { filter: state.seccomp.filter, flags: state.seccomp.flags } : null;
-    const cfg: ExecConfig = {
-      mode: 'exec', mntNs, root, process: proc, preserveFds: opts.preserveFds, stdio: relay ? relay.child : null, seccomp,
-      console: consoleFd >= 0 ? { socketFd: consoleFd, height: spec.consoleSize?.height, width: spec.consoleSize?.width } : null,
-    };
-    ch.send({ type: 'config', payload: cfg });
+    const program = execPlan({
+      process: proc,
+      containerRoot: `/proc/${state.pid}/root`,
+      mntNs,
+      // Without a mount namespace of its own the container is its init's chroot.
+      chroot: mntNs >= 0 ? null : `/proc/${state.pid}/root`,
+      preserveFds: opts.preserveFds,
+      seccomp,
+      fds: { sync: syncFd, console: consoleFd, stdio: relay ? relay.child : null, tasks, trace: traceFd },
+      console: consoleFd >= 0 ? { height: spec.consoleSize?.height, width: spec.consoleSize?.width } : null,
+    });
+    const ch = new InitChannel(parent);
+    ch.send(program.encode());
+    for (const fd of [consoleFd, mntNs, ...tasks.map((t) => t.fd)]) if (fd >= 0) closeSync(fd);
+    consoleFd = mntNs = -1;
+    tasks = [];
     let execing = false;
     for (;;) {
-      const msg = ch.recv<InitMessage>();
-      if (msg === null) break;
-      if (msg.type === 'error') throw fail(msg.msg);
-      if (msg.type === 'exec') execing = true;
-      if (msg.type === 'seccomp') {
-        const { sendListenerToAgent } = require('./seccomp') as typeof import('./seccomp');
-        sendListenerToAgent(state.seccomp!, pid, msg.fd, hookState(state, 'running'));
-        ch.send({ type: 'seccomp-done' });
+      const msg = ch.next();
+      if (msg.kind === 'eof') break;
+      if (msg.kind === 'error') {
+        const { describeRecord, filterExplainer } = require('../plan/errors') as typeof import('../plan/errors');
+        throw fail(describeRecord(msg.record, seccomp ? filterExplainer(seccomp.filter) : null));
       }
+      received.push(...msg.fds);
+      if (msg.code === Request.Exec) {
+        execing = true;
+        continue;
+      }
+      if (msg.code === Request.SeccompListener) {
+        const { sendListenerToAgent } = require('./seccomp') as typeof import('./seccomp');
+        sendListenerToAgent(state.seccomp!, pid, msg.fds[0], hookState(state, 'running'));
+      }
+      for (const fd of received.splice(0)) closeSync(fd);
+      ch.ack();
     }
     if (!execing) {
       const status = sys.waitpid(pid, false) ?? 0;
@@ -179,9 +207,7 @@ export async function exec(opts: ExecOptions): Promise<number> {
     relay?.close();
     throw e instanceof RuntimeError ? e : fail((e as Error).message);
   } finally {
-    if (child >= 0) closeSync(child);
-    if (parent >= 0) closeSync(parent);
-    if (consoleFd >= 0) closeSync(consoleFd);
+    for (const fd of [child, parent, consoleFd, mntNs, traceFd, ...tasks.map((t) => t.fd), ...received]) if (fd >= 0) closeSync(fd);
   }
   relay?.giveToRootOf(pid);
   relay?.closeChildEnds();

@@ -6,7 +6,7 @@
 import { closeSync } from 'node:fs';
 import { RuntimeError } from '../errors';
 import type { HookState } from '../hooks';
-import type { InitSeccomp } from '../init/seccomp';
+import type { InitSeccomp } from '../init/config';
 import { linux as sys } from '../linux/libc';
 import { debug } from '../log';
 import { compileSeccomp } from '../seccomp/compile';
@@ -44,18 +44,15 @@ export function compileForContainer(profile: Seccomp, rawText: string | undefine
 }
 
 /**
- * Takes the listener fd `fd` of process `pid` (which has just installed
- * the filter) and sends it to the agent: one message on a new connection
- * to listenerPath, the process state as JSON with the fd in SCM_RIGHTS;
- * then closes the connection, as the spec asks.
+ * Sends the listener (received from the init, which has just installed the
+ * filter) to the agent: one message on a new connection to listenerPath,
+ * the process state as JSON with the fd in SCM_RIGHTS; then closes the
+ * connection, as the spec asks.
  */
-export function sendListenerToAgent(s: StoredSeccomp, pid: number, fd: number, state: HookState): void {
+export function sendListenerToAgent(s: StoredSeccomp, pid: number, listener: number, state: HookState): void {
   const path = s.listenerPath!;
-  const pidfd = sys.pidfdOpen(pid);
-  let listener = -1;
   let sock = -1;
   try {
-    listener = sys.pidfdGetfd(pidfd, fd);
     try {
       sock = sys.unixConnect(path);
     } catch (e) {
@@ -70,6 +67,6 @@ export function sendListenerToAgent(s: StoredSeccomp, pid: number, fd: number, s
     };
     sys.sendFd(sock, listener, JSON.stringify(message));
   } finally {
-    for (const f of [sock, listener, pidfd]) if (f >= 0) closeSync(f);
+    if (sock >= 0) closeSync(sock);
   }
 }

@@ -1,7 +1,7 @@
-// Starting tsrun's init (dist/init-entry) as a child in namespaces: new
-// ones by clone flags, a pid namespace to join by setns around the clone
-// (it applies to children only); and what create and exec hand it: user
-// namespace maps, the console socket, the pid file.
+// Starting tsrun-init (src/native/interp.c, from a sealed memfd) as a
+// child in namespaces: new ones by clone flags, a pid namespace to join by
+// setns around the clone (it applies to children only); and what create
+// and exec hand it: user namespace maps, the console socket, the pid file.
 import { closeSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -10,7 +10,6 @@ import { cloneExec, type CloneOptions } from '../linux/clone';
 import { CLONE_NEWPID, O_CLOEXEC, O_RDONLY } from '../linux/constants';
 import { linux as sys } from '../linux/libc';
 
-const INIT_ENTRY = join(__dirname, '..', 'init-entry');
 
 /**
  * Runs clone with stdio (unless `stdio` is false), the preserved fds, the
@@ -44,20 +43,21 @@ export function killChild(pid: number): void {
   try { sys.waitpid(pid, false); } catch { /* reaped */ }
 }
 
-export function cloneInit(syncFd: number, cloneFlags: number, opts: CloneOptions = {}): number {
-  return cloneExec(INIT_ENTRY, [`_TSRUN_SYNC_FD=${syncFd}`], cloneFlags, opts);
+/** tsrun-init from its image fd, with the sync fd's number as its argument; its environment is empty. */
+export function cloneInit(syncFd: number, image: number, cloneFlags: number, opts: CloneOptions = {}): number {
+  return cloneExec('tsrun-init', [], cloneFlags, { ...opts, imageFd: image, args: [String(syncFd)] });
 }
 
 /** Starts the init, joining a pid namespace by path first if asked; `stdio`: hand it ours. */
-export function spawnInit(syncFd: number, cloneFlags: number, joinPid: string | null, preserveFds: number, extraFds: number[], opts: CloneOptions = {}, stdio = true): number {
+export function spawnInit(syncFd: number, image: number, cloneFlags: number, joinPid: string | null, preserveFds: number, extraFds: number[], opts: CloneOptions = {}, stdio = true): number {
   return withFdsPassed(syncFd, preserveFds, extraFds, () => {
-    if (!joinPid) return cloneInit(syncFd, cloneFlags, opts);
+    if (!joinPid) return cloneInit(syncFd, image, cloneFlags, opts);
     const own = openSync('/proc/self/ns/pid', O_RDONLY | O_CLOEXEC);
     const target = openSync(joinPid, O_RDONLY | O_CLOEXEC);
     try {
       sys.setns(target, CLONE_NEWPID, `pid namespace ${joinPid}`);
       try {
-        return cloneInit(syncFd, cloneFlags, opts);
+        return cloneInit(syncFd, image, cloneFlags, opts);
       } finally {
         sys.setns(own, CLONE_NEWPID, 'own pid namespace');
       }

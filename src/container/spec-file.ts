@@ -1,6 +1,6 @@
-// config.json as read before validation: the text parsed, and what create
-// needs to start the init early. Kept apart from config.ts so that create
-// loads only this before the clone (see create.ts).
+// config.json as read before validation: the text parsed, and the
+// namespaces it asks for. Kept apart from config.ts, which the commands
+// that only read a bundle's text need not load.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RuntimeError } from '../errors';
@@ -57,28 +57,3 @@ export function namespacePlan(namespaces: { type: string; path?: string }[]): Na
   }
   return plan;
 }
-
-/**
- * The clone flags for an init started before its config is validated, so
- * that its Node start-up overlaps the validation and the cgroup set-up; the
- * init only waits for its config meanwhile, and is killed if validation
- * fails. Namespaces joined by path are joined by the init once it has its
- * config, so they do not matter here, except a pid namespace (joined
- * around the clone) and a user namespace (new: its maps come from the
- * validated config; joined: by the trampoline). Not with a terminal
- * either: the console socket is connected after validation, which keeps
- * runc's order of errors. null: validate first.
- */
-export function earlyCloneFlags(raw: unknown): number | null {
-  const spec = raw as { process?: { terminal?: unknown }; linux?: { namespaces?: unknown } } | null;
-  if (typeof spec !== 'object' || spec === null || spec.process?.terminal === true) return null;
-  const namespaces = spec.linux?.namespaces;
-  if (!Array.isArray(namespaces)) return null;
-  for (const ns of namespaces) {
-    if (typeof ns !== 'object' || ns === null || typeof ns.type !== 'string') return null;
-    if (ns.type === 'user' || (ns.type === 'pid' && 'path' in ns) || !Object.prototype.hasOwnProperty.call(NAMESPACES, ns.type)) return null;
-    if ('path' in ns && typeof ns.path !== 'string') return null;
-  }
-  return namespacePlan(namespaces as { type: string }[]).cloneFlags;
-}
-

@@ -1,6 +1,6 @@
 // `start`: releases the init blocked on the exec fifo, then reads the fifo
-// to its end: '0' and end-of-file mean the init exec'd the process; any
-// other text is the reason it could not.
+// to its end: '0' and end-of-file mean the init exec'd the process; an
+// error record after the '0' is the reason it could not.
 import { closeSync, open, openSync, read, rmSync } from 'node:fs';
 import { RuntimeError } from '../errors';
 import { O_NONBLOCK, O_RDONLY, O_WRONLY } from '../linux/constants';
@@ -25,17 +25,22 @@ export async function start(root: string, id: string): Promise<void> {
     // loadContainer checked it; again now that the pidfd pins the pid.
     if (pidfd >= 0 && !initAlive(state)) throw new RuntimeError('cannot start a container that has stopped');
     const sock = notify ? notify.bindNotifySocket(store.dir(id)) : -1;
-    let received = '';
+    let received: Buffer = Buffer.alloc(0);
+    const started = () => received.length === 1 && received[0] === 0x30;
     try {
       received = await readUntilExec(fifoPath, state);
     } finally {
       // force: a concurrent start may have removed it; its error is not ours.
       rmSync(fifoPath, { force: true });
-      if (received !== '0' && sock >= 0) closeSync(sock);
+      if (!started() && sock >= 0) closeSync(sock);
     }
-    if (received !== '0') {
-      if (received === '') throw new RuntimeError('cannot start a container that has stopped');
-      throw new RuntimeError(received.slice(1) || 'container process exited before it started');
+    if (!started()) {
+      if (received.length === 0) throw new RuntimeError('cannot start a container that has stopped');
+      const { decodeErrorRecord } = require('../init/program') as typeof import('../init/program');
+      const record = decodeErrorRecord(received.subarray(1));
+      if (!record) throw new RuntimeError('container process exited before it started');
+      const { describeRecord, filterExplainer } = require('../plan/errors') as typeof import('../plan/errors');
+      throw new RuntimeError(describeRecord(record, state.seccomp ? filterExplainer(state.seccomp.filter) : null));
     }
     if (notify) notify.relayReady(sock, pidfd, state.pid, state.notifySocket!);
   } finally {
@@ -58,9 +63,9 @@ export async function start(root: string, id: string): Promise<void> {
  * liveness check every 100 ms covers that, and releases our open by
  * opening the fifo for writing and closing it.
  */
-function readUntilExec(path: string, state: StoredState): Promise<string> {
+function readUntilExec(path: string, state: StoredState): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    let text = '';
+    const chunks: Buffer[] = [];
     let fd = -1;
     // Kept until done: our open may reach the kernel only after a first release.
     const watch = setInterval(() => {
@@ -71,7 +76,7 @@ function readUntilExec(path: string, state: StoredState): Promise<string> {
       clearInterval(watch);
       if (fd >= 0) closeSync(fd);
       if (err) reject(err);
-      else resolve(text);
+      else resolve(Buffer.concat(chunks));
     };
     open(path, O_RDONLY, (err, opened) => {
       if (err) return done(err);
@@ -80,7 +85,7 @@ function readUntilExec(path: string, state: StoredState): Promise<string> {
       const next = (): void => read(fd, buf, 0, buf.length, null, (e, n) => {
         if (e) return done(e);
         if (n === 0) return done(null);
-        text += buf.toString('utf8', 0, n);
+        chunks.push(Buffer.from(buf.subarray(0, n)));
         next();
       });
       next();

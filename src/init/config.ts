@@ -1,11 +1,7 @@
-// What `create` sends the init over the sync channel: the spec normalized
-// by the runtime side (paths resolved, options parsed, names mapped to
-// numbers), so the init repeats none of that work.
+// The spec normalized by `create` (paths resolved, options parsed, names
+// mapped to numbers): what the init's program is built from (../plan/).
 import type { HookState } from '../hooks';
-import type { ConsoleConfig } from './console';
 import type { Device, Hook } from '../spec/types';
-import type { SchedAttr } from '../linux/syscalls';
-import type { InitSeccomp } from './seccomp';
 
 export interface InitMount {
   source: string | null;
@@ -40,8 +36,19 @@ export interface InitProcess {
   scheduler: { policy: number; flags: string; nice: number; priority: number; runtime: string; deadline: string; period: string } | null;
 }
 
-export function schedAttr(s: NonNullable<InitProcess['scheduler']>): SchedAttr {
-  return { policy: s.policy, flags: BigInt(s.flags), nice: s.nice, priority: s.priority, runtime: BigInt(s.runtime), deadline: BigInt(s.deadline), period: BigInt(s.period) };
+/** The compiled seccomp filter (state.json keeps it for exec). */
+export interface InitSeccomp {
+  /** struct sock_filter[], base64. */
+  filter: string;
+  /** seccomp(2) flags; NEW_LISTENER when a rule notifies. */
+  flags: number;
+}
+
+/** process.terminal: the connected console socket and the size. */
+export interface ConsoleConfig {
+  socketFd: number;
+  height?: number;
+  width?: number;
 }
 
 export interface InitConfig {
@@ -52,6 +59,8 @@ export interface InitConfig {
   mounts: InitMount[];
   hostname: string | null;
   domainname: string | null;
+  /** The container is in a user namespace (new or joined): device nodes are bound from the host, not made. */
+  userns: boolean;
   /** The container has a mount namespace (new or joined); without one it shares ours and is chrooted into its rootfs. */
   mountNs: boolean;
   /** Namespaces joined by path from inside the init (all but pid). */

@@ -12,9 +12,10 @@ const HEADER_SIZE = 32;
 export const INSN_SIZE = 80;
 const ANY_ERRNO = 0xffffffff;
 const NO_MSG = 0xffffffff;
-const NO_REG = 0xff;
+const NO_REG = 0xffff;
+const NREG = 1024;
 
-export enum Op { Syscall = 1, Jump, Jeq, Jne, Jset, Jlt, Load, Store, Mov, Alu, Itoa, Fail, Exit }
+export enum Op { Syscall = 1, Jump, Jeq, Jne, Jset, Jlt, Load, Store, Mov, Alu, Itoa, Fail, Exit, Call, Ret }
 export enum AluOp { Add = 0, Sub, And, Or, Shl, Shr }
 const enum Kind { Imm = 0, Data = 1, Reg = 2 }
 
@@ -25,7 +26,7 @@ export class Ref {
   at(delta: number, show = `${this.show}+${delta}`): Ref { return new Ref(this.off + delta, this.size - delta, show); }
 }
 
-/** One of the interpreter's 64 registers, by the name the plan shows. */
+/** One of the interpreter's 1024 registers, by the name the plan shows. */
 export class Reg {
   constructor(readonly n: number, readonly name: string) {}
 }
@@ -46,6 +47,14 @@ export class Label {
 export const R_REPORT = new Reg(0, 'report');
 export const R_FAILCODE = new Reg(1, 'failcode');
 export const R_TRACE = new Reg(2, 'trace');
+/** Subroutines take their arguments in A0-A3 and return in RV (a second value in RV2). */
+export const A0 = new Reg(3, 'a0');
+export const A1 = new Reg(4, 'a1');
+export const A2 = new Reg(5, 'a2');
+export const A3 = new Reg(6, 'a3');
+export const RV = new Reg(7, 'rv');
+export const RV2 = new Reg(8, 'rv2');
+const FIRST_FREE_REG = 9;
 
 export interface StepOptions {
   /** Register for the result. */
@@ -56,6 +65,8 @@ export interface StepOptions {
   why?: string;
   /** What the step does, as an error names it (`mount proc on /proc`): the description of a failure. */
   msg?: string;
+  /** A failure attaches the string this argument points to; `{text}` in msg stands for it. */
+  textArg?: number;
 }
 
 export interface Insn {
@@ -68,7 +79,13 @@ export interface Insn {
   target: Label | null;
   msg: string | null;
   why: string | null;
+  /** Emitted after the container's seccomp filter is installed: a failure may be the filter's doing. */
+  filtered: boolean;
+  textArg: number | null;
 }
+
+/** Ends the description of a step that runs under the container's seccomp filter (see describeRecord). */
+export const FILTERED_MARK = '\x1f';
 
 const SYSCALL_NAMES: Record<number, string> = {};
 for (const [name, nr] of Object.entries(X86_64)) SYSCALL_NAMES[nr] ??= name;
@@ -80,11 +97,17 @@ export class Program {
   private dataLen = 0;
   private readonly relocs: number[] = [];
   private readonly strings = new Map<string, Ref>();
-  private nextReg = 3;
+  private nextReg = FIRST_FREE_REG;
   /** Named sections of the plan, by the index of their first step. */
   readonly sections: { at: number; title: string }[] = [];
   /** Labels still to bind, by name, for the plan's reading. */
   private labels: Label[] = [];
+  /** Set once the steps emitted so far have installed the container's seccomp filter. */
+  filtered = false;
+  /** Out-of-line code (failure branches, subroutines), emitted after the main flow by finish(). */
+  private deferred: (() => void)[] = [];
+  private subroutines = new Map<string, Label>();
+  private finished = false;
 
   /** Starts a section of the plan: what the next steps are for. */
   section(title: string): void {
@@ -92,7 +115,7 @@ export class Program {
   }
 
   reg(name: string): Reg {
-    if (this.nextReg >= 64) throw new Error('program: out of registers');
+    if (this.nextReg >= NREG) throw new Error('program: out of registers');
     return new Reg(this.nextReg++, name);
   }
 
@@ -176,6 +199,8 @@ export class Program {
       target: o.unless?.goto ?? o.target ?? null,
       msg: o.msg ?? null,
       why: o.why ?? null,
+      filtered: this.filtered,
+      textArg: o.textArg ?? null,
     });
   }
 
@@ -216,13 +241,48 @@ export class Program {
 
   exit(code: Arg): void { this.emit(Op.Exit, 0, 'exit', [code]); }
 
+  call(to: Label, why?: string): void { this.emit(Op.Call, 0, `call ${to.name}`, [], { target: to, why }); }
+  ret(): void { this.emit(Op.Ret, 0, 'ret', []); }
+
+  /** Code emitted after the main flow (a failure branch): the main flow stays readable and short. */
+  later(body: () => void): void {
+    if (this.finished) throw new Error('program: finished');
+    this.deferred.push(body);
+  }
+
+  /** The label of a subroutine, its body emitted once, after the main flow. */
+  subroutine(name: string, body: () => void): Label {
+    let l = this.subroutines.get(name);
+    if (!l) {
+      const label = this.label(name);
+      this.subroutines.set(name, l = label);
+      this.later(() => {
+        this.section(`subroutine ${name}`);
+        this.bind(label);
+        body();
+      });
+    }
+    return l;
+  }
+
+  /** Emits the out-of-line code; the main flow must have ended (exec or exit) before. */
+  finish(): this {
+    if (this.finished) return this;
+    if (this.deferred.length) this.section('out of line: failures and subroutines');
+    // Bodies may defer more code of their own.
+    for (let i = 0; i < this.deferred.length; i++) this.deferred[i]();
+    this.finished = true;
+    return this;
+  }
+
   // ---------- encoding ----------
 
   encode(): Buffer {
+    if (!this.finished) throw new Error('program: encode before finish');
     for (const l of this.labels) {
       if (l.index < 0 && this.insns.some((i) => i.target === l)) throw new Error(`program: label ${l.name} never bound`);
     }
-    const msgs = this.insns.map((i) => (i.msg === null ? NO_MSG : this.str(i.msg).off));
+    const msgs = this.insns.map((i) => (i.msg === null && !i.filtered ? NO_MSG : this.str((i.msg ?? '') + (i.filtered ? FILTERED_MARK : '')).off));
     const data = Buffer.concat(this.data);
     const insnOff = HEADER_SIZE;
     const relocOff = insnOff + this.insns.length * INSN_SIZE;
@@ -239,7 +299,8 @@ export class Program {
     this.insns.forEach((insn, k) => {
       const o = insnOff + k * INSN_SIZE;
       out.writeUInt8(insn.op, o);
-      out.writeUInt8(insn.dst ? insn.dst.n : NO_REG, o + 1);
+      out.writeUInt8(insn.textArg === null ? 0 : 1 | (insn.textArg << 1), o + 1);
+      out.writeUInt16LE(insn.dst ? insn.dst.n : NO_REG, o + 2);
       out.writeUInt32LE(insn.altErrno ?? 0, o + 4);
       out.writeUInt32LE(insn.target ? insn.target.index : 0, o + 8);
       out.writeUInt32LE(msgs[k], o + 12);
@@ -268,6 +329,8 @@ const align8 = (n: number): number => (n + 7) & ~7;
 /** A failure the interpreter reported: the step, its errno, its description, and what the step attached. */
 export interface ErrorRecord {
   step: number;
+  /** The syscall that failed, or null when a check failed. */
+  nr: number | null;
   errno: number;
   value: bigint;
   msg: string;
@@ -284,6 +347,7 @@ export function decodeErrorRecord(buf: Buffer): ErrorRecord | null {
   if (buf.length < ERROR_RECORD_SIZE + msgLen + extraLen) return null;
   return {
     step: buf.readUInt32LE(4),
+    nr: buf.readUInt32LE(20) === 0xffffffff ? null : buf.readUInt32LE(20),
     errno: buf.readInt32LE(8),
     value: buf.readBigInt64LE(24),
     msg: buf.subarray(ERROR_RECORD_SIZE, ERROR_RECORD_SIZE + msgLen).toString('utf8'),

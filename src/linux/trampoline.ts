@@ -1,13 +1,10 @@
-// The child side of clone(2) and the seccomp-then-execve routine: x86_64
-// machine code assembled from src/native/trampoline.S (see there for what
-// it does and why), mapped read-only and executable in a page of its own.
+// The child side of clone(2): x86_64 machine code assembled from
+// src/native/trampoline.S (see there for what it does and why), mapped
+// read-only and executable in a page of its own.
 import koffi from './koffi';
 import { SyscallError } from './errors';
 
 import { TRAMPOLINE } from '../native/images.generated';
-
-/** Where filtered_execve starts in the page (.org 512 in trampoline.S). */
-const FILTERED_EXECVE_OFFSET = 512;
 
 export const MAX_NS_FDS = 8;
 /** Size of the parameter block the code reads (see the offsets above). */
@@ -50,12 +47,6 @@ let entry: bigint | undefined;
 export function trampolineAddress(): bigint {
   entry ??= mapCode();
   return entry;
-}
-
-/** The address of filtered_execve(params), in the same page. */
-export function filteredExecveAddress(): bigint {
-  entry ??= mapCode();
-  return entry + BigInt(FILTERED_EXECVE_OFFSET);
 }
 
 function mapCode(): bigint {

@@ -23,23 +23,28 @@ typedef unsigned char u8;
 #define SYS_prctl 157
 #define SYS_exit_group 231
 #define PR_SET_DUMPABLE 4
+#define PR_SET_NAME 15
 
 #define MAGIC_PROGRAM 0x50525354u /* "TSRP" */
 #define MAGIC_ERROR 0x45525354u   /* "TSRE" */
 #define VERSION 1
 
-enum { OP_SYSCALL = 1, OP_JUMP, OP_JEQ, OP_JNE, OP_JSET, OP_JLT, OP_LOAD, OP_STORE, OP_MOV, OP_ALU, OP_ITOA, OP_FAIL, OP_EXIT };
+enum { OP_SYSCALL = 1, OP_JUMP, OP_JEQ, OP_JNE, OP_JSET, OP_JLT, OP_LOAD, OP_STORE, OP_MOV, OP_ALU, OP_ITOA, OP_FAIL, OP_EXIT, OP_CALL, OP_RET };
 enum { K_IMM = 0, K_DATA = 1, K_REG = 2 };
 enum { ALU_ADD = 0, ALU_SUB, ALU_AND, ALU_OR, ALU_SHL, ALU_SHR };
 
 #define ANY_ERRNO 0xffffffffu
 #define NO_MSG 0xffffffffu
-#define NO_REG 0xff
+#define NO_REG 0xffff
+
+// A failure attaches the string an argument points to (a path, say): bit
+// 0 set, bits 1-3 the argument's index.
+#define F_ARG_TEXT 1
 
 struct insn {
   u8 op;
-  u8 dst;
-  u8 pad[2];
+  u8 flags;
+  unsigned short dst;
   u32 alt_errno; // a failure with this errno (or any, ANY_ERRNO) jumps to target instead of ending the program
   u32 target;
   u32 msg;       // data offset of the step's description, for the error record
@@ -56,14 +61,16 @@ struct header {
 struct error_record {
   u32 magic, step;
   i32 err;
-  u32 msg_len, extra_len, pad;
+  u32 msg_len, extra_len;
+  u32 nr; // the failed syscall, or NO_SYSCALL
   i64 value;
 };
+#define NO_SYSCALL 0xffffffffu
 
-// r0: where failures are reported (the sync socket, later the exec fifo);
+// 1024 registers; r0: where failures are reported (the sync socket, later the exec fifo);
 // r1: the exit status after a failure; r2: where each syscall step's
 // result is traced, or -1.
-#define NREG 64
+#define NREG 1024
 #define R_REPORT 0
 #define R_FAILCODE 1
 #define R_TRACE 2
@@ -74,6 +81,9 @@ static u32 ninsn;
 static u8 *data;
 static u32 data_len;
 static u8 record[4096];
+#define STACK 32
+static u32 stack[STACK];
+static u32 depth;
 
 static inline i64 sys6(i64 n, i64 a, i64 b, i64 c, i64 d, i64 e, i64 f) {
   register i64 r10 __asm__("r10") = d;
@@ -118,7 +128,7 @@ static __attribute__((noreturn)) void fail(u32 step, i32 err, i64 value, const u
   r->err = err;
   r->msg_len = msg_len;
   r->extra_len = (u32)extra_len;
-  r->pad = 0;
+  r->nr = step < ninsn && code[step].op == OP_SYSCALL ? code[step].nr : NO_SYSCALL;
   r->value = value;
   copy(record + sizeof *r, msg, msg_len);
   if (extra) copy(record + sizeof *r + msg_len, extra, (u32)extra_len);
@@ -148,7 +158,7 @@ static int read_all(i64 fd, u8 *buf, u64 len) {
   return 0;
 }
 
-static void set(u8 dst, i64 v) {
+static void set(unsigned short dst, i64 v) {
   if (dst != NO_REG) reg[dst % NREG] = v;
 }
 
@@ -170,6 +180,10 @@ static __attribute__((noreturn)) void run(void) {
       set(in->dst, r);
       if (r < 0 && r > -4096) {
         if (in->alt_errno == ANY_ERRNO || (in->alt_errno && in->alt_errno == (u32)-r)) next = in->target;
+        else if (in->flags & F_ARG_TEXT) {
+          const u8 *text = (const u8 *)a[(in->flags >> 1) % 6];
+          fail(pc, (i32)-r, 0, text, cstrlen(text, 4096));
+        }
         else fail(pc, (i32)-r, 0, 0, 0);
       }
       break;
@@ -221,11 +235,21 @@ static __attribute__((noreturn)) void run(void) {
       set(in->dst, len);
       break;
     }
-    case OP_FAIL: fail(pc, (i32)a[0], a[1], (const u8 *)a[2], (u64)a[3]);
+    case OP_FAIL: // a length of -1: the extra is a NUL-terminated string
+      fail(pc, (i32)a[0], a[1], (const u8 *)a[2], a[3] == -1 ? cstrlen((const u8 *)a[2], 4096) : (u64)a[3]);
+    case OP_CALL:
+      if (depth >= STACK) fail(pc, 0, depth, 0, 0);
+      stack[depth++] = pc + 1;
+      next = in->target;
+      break;
+    case OP_RET:
+      if (!depth) fail(pc, 0, 0, 0, 0);
+      next = stack[--depth];
+      break;
     case OP_EXIT: exit_group(a[0]);
     default: fail(pc, 0, in->op, 0, 0);
     }
-    if (next >= ninsn && next != pc + 1) fail(pc, 0, next, 0, 0);
+    if (next >= ninsn && next != pc + 1) fail(pc, 0, next, 0, 0); // a jump out of the program
     pc = next;
   }
 }
@@ -244,6 +268,8 @@ __attribute__((noreturn, used)) void start(u64 *sp) {
   reg[R_TRACE] = -1;
   // Nothing in the container may ptrace us or open our memory or image.
   sys6(SYS_prctl, PR_SET_DUMPABLE, 0, 0, 0, 0, 0);
+  // Exec'd from a memfd, our name would be its fd number.
+  sys6(SYS_prctl, PR_SET_NAME, (i64)argv[0], 0, 0, 0, 0);
   u32 len;
   if (read_all(fd, (u8 *)&len, sizeof len) || len < sizeof(struct header)) exit_group(1);
   u8 *buf = (u8 *)sys6(SYS_mmap, 0, len, 3 /* PROT_READ|PROT_WRITE */, 0x22 /* MAP_PRIVATE|MAP_ANONYMOUS */, -1, 0);

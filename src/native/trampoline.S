@@ -106,28 +106,3 @@ tramp:
         mov $231, %eax          # SYS_exit_group
         syscall
         hlt
-
-# filtered_execve(params): installs a seccomp filter and execs with
-# nothing in between: no JavaScript, no allocation, no other syscall runs
-# under the container's filter before its program. A plain function call
-# from the init, returning only on failure: negative -errno if seccomp(2)
-# failed, positive errno if execve(2) did (the filter is then in place).
-        .org 512
-        .globl filtered_execve
-filtered_execve:
-        mov %rdi, %r8           # params; syscall keeps r8 (it clobbers rcx, r11)
-        mov $1, %edi            # SECCOMP_SET_MODE_FILTER
-        mov 8(%r8), %rsi        # flags
-        mov 0(%r8), %rdx        # struct sock_fprog *
-        mov $317, %eax          # SYS_seccomp
-        syscall
-        test %rax, %rax
-        js 1f
-        mov 16(%r8), %rdi
-        mov 24(%r8), %rsi
-        mov 32(%r8), %rdx
-        mov $59, %eax           # SYS_execve
-        syscall
-        neg %rax
-1:
-        ret

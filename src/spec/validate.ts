@@ -133,9 +133,6 @@ export function semanticProblems(spec: Spec, bundle: string): string[] {
     out.push('/linux/uidMappings: mappings need a new user namespace in /linux/namespaces');
   }
   if (spec.linux?.timeOffsets && !newNs('time')) out.push('/linux/timeOffsets: requires a new time namespace');
-  if (seen.has('time') && !newNs('time')) {
-    out.push(`/linux/namespaces/${seen.get('time')}/path: joining a time namespace needs a single-threaded caller, which a Node init is not`);
-  }
   const personality = spec.linux?.personality;
   if (personality) {
     if (!['LINUX', 'LINUX32'].includes(personality.domain)) out.push(`/linux/personality/domain: unknown personality domain ${JSON.stringify(personality.domain)}`);

@@ -46,12 +46,13 @@ test('the init is in the container\'s cgroup when create returns', { skip }, (t)
   for (const ctrl of ['memory', 'pids', 'cpu', 'freezer', 'devices']) {
     assert.equal(cgroupDir(pid, ctrl), `/sys/fs/cgroup/${ctrl}/tsrun-test/${id}`, ctrl);
   }
-  // On v1 the init moves only its main thread (writing 0 to tasks): Node's
-  // other threads stay behind until its execve, and pids.max counts one task.
+  // The init (tsrun-init, single-threaded) moved itself by writing 0 to
+  // tasks: its one thread is the cgroup's one task, and pids.max counts it.
   const dir = cgroupDir(pid, 'pids');
   assert.equal(fs.readFileSync(path.join(dir, 'pids.current'), 'utf8').trim(), '1');
   assert.deepEqual(fs.readFileSync(path.join(dir, 'tasks'), 'utf8').trim().split('\n'), [String(pid)]);
-  assert.ok(fs.readdirSync(`/proc/${pid}/task`).length > 1, 'the init (Node) has more threads than the one moved');
+  assert.deepEqual(fs.readdirSync(`/proc/${pid}/task`), [String(pid)], 'the init has one thread');
+  assert.equal(fs.readFileSync(`/proc/${pid}/comm`, 'utf8'), 'tsrun-init\n');
 });
 
 test('a memory hog is OOM-killed at its limit and the container stops', { skip }, async (t) => {

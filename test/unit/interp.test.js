@@ -10,34 +10,12 @@ const os = require('node:os');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
 const { Program, AluOp, R_TRACE, R_REPORT, decodeErrorRecord } = require('../../dist/init/program');
-const { INTERP_ELF } = require('../../dist/native/images.generated');
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-interp-'));
-const image = path.join(dir, 'tsrun-init');
-fs.writeFileSync(image, Buffer.from(INTERP_ELF, 'base64'), { mode: 0o755 });
-test.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+const { runProgram: run, interpreter } = require('./run-program');
 
 const ENOENT = 2;
 const EEXIST = 17;
 const AT_FDCWD = -100;
-
-/** Runs the program; resolves with the exit status, stdout, and what came back on fd 3. */
-function run(p, { args = ['3'] } = {}) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(image, args, { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
-    const out = [];
-    const back = [];
-    child.stdout.on('data', (d) => out.push(d));
-    child.stdio[3].on('data', (d) => back.push(d));
-    child.stdio[3].on('error', () => {});
-    child.on('error', reject);
-    child.on('close', (status, signal) => {
-      const reply = Buffer.concat(back);
-      resolve({ status, signal, stdout: Buffer.concat(out).toString(), raw: Buffer.concat(out), reply, record: decodeErrorRecord(reply) });
-    });
-    if (p) child.stdio[3].write(p.encode());
-  });
-}
 
 function writeOut(p, text) {
   const s = p.str(text);
@@ -64,13 +42,14 @@ test('a failing syscall ends the program with one error record: the step, its er
   const r = await run(p);
   assert.equal(r.stdout, 'before\n');
   assert.equal(r.status, 1);
-  assert.deepEqual({ ...r.record, extra: r.record.extra.toString() }, { step: 1, errno: ENOENT, value: 0n, msg: 'open /nonexistent/tsrun', extra: '' });
+  assert.deepEqual({ ...r.record, extra: r.record.extra.toString() }, { step: 1, nr: 257, errno: ENOENT, value: 0n, msg: 'open /nonexistent/tsrun', extra: '' });
 });
 
-test('an accepted errno goes to its label; any other errno still fails', async () => {
+test('an accepted errno goes to its label; any other errno still fails', async (t) => {
   const p = new Program();
   const exists = p.label('exists');
-  const tmp = fs.mkdtempSync(path.join(dir, 'm-'));
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-m-'));
+  t.after(() => fs.rmSync(tmp, { recursive: true, force: true }));
   p.sys('mkdirat', [AT_FDCWD, p.str(tmp), 0o755], { unless: { errno: EEXIST, goto: exists }, msg: 'mkdir' });
   writeOut(p, 'made\n');
   p.bind(exists);
@@ -193,7 +172,7 @@ test('a forked child continues the same program (fork by clone, wait by wait4)',
 test('bad starts: no fd argument, a truncated program, a program that runs off its end', async () => {
   assert.equal((await run(null, { args: [] })).status, 125);
   const short = await new Promise((resolve) => {
-    const child = spawn(image, ['3'], { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+    const child = spawn(interpreter(), ['3'], { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
     child.stdio[3].on('error', () => {});
     child.stdio[3].end(Buffer.from([100, 0, 0, 0, 1, 2]));
     child.on('close', (status) => resolve(status));

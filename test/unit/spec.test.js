@@ -10,7 +10,7 @@ const { parseMountOptions, rootfsPropagationFlags } = require('../../dist/spec/m
 const { parseSignal } = require('../../dist/linux/signals');
 const { semanticProblems } = require('../../dist/spec/validate');
 const { normalize } = require('../../dist/container/config');
-const { earlyCloneFlags } = require('../../dist/container/spec-file');
+const { namespacePlan } = require('../../dist/container/spec-file');
 const { validateId } = require('../../dist/state/store');
 const C = require('../../dist/linux/constants');
 
@@ -88,21 +88,16 @@ test('normalize: new namespaces become clone flags, joined ones setns (pid befor
   assert.equal(n.rootfs, fs.realpathSync(path.join(dir, 'rootfs')));
 });
 
-test('earlyCloneFlags: the clone flags normalize gives, or null when the init must wait for validation', () => {
+test('namespacePlan: clone flags for new namespaces; cgroup and time unshared by the init; the rest joined by path', () => {
   const { dir, config } = bundleWith({
-    linux: { namespaces: [{ type: 'mount' }, { type: 'uts' }, { type: 'pid' }, { type: 'cgroup' }, { type: 'network', path: '/run/netns/x' }] },
+    linux: { namespaces: [{ type: 'mount' }, { type: 'uts' }, { type: 'pid' }, { type: 'cgroup' }, { type: 'time' }, { type: 'network', path: '/run/netns/x' }] },
   });
-  assert.equal(earlyCloneFlags(config), C.CLONE_NEWNS | C.CLONE_NEWUTS | C.CLONE_NEWPID);
-  assert.equal(earlyCloneFlags(config), normalize(config, dir, 3, { noPivot: false, preserveFds: 0 }).cloneFlags);
-  const ns = (namespaces, more = {}) => earlyCloneFlags({ ...more, linux: { namespaces } });
-  assert.equal(ns([{ type: 'user' }]), null, 'a new user namespace needs its validated maps first');
-  assert.equal(ns([{ type: 'user', path: '/proc/1/ns/user' }]), null, 'joined by the trampoline');
-  assert.equal(ns([{ type: 'pid', path: '/proc/1/ns/pid' }]), null, 'joined around the clone');
-  assert.equal(ns([{ type: 'mount' }], { process: { terminal: true } }), null, 'console socket after validation');
-  assert.equal(ns([{ type: 'nope' }]), null);
-  assert.equal(ns([{ type: 'network', path: 3 }]), null);
-  assert.equal(ns('mount'), null);
-  assert.equal(earlyCloneFlags(null), null);
-  assert.equal(earlyCloneFlags({ linux: 'x' }), null);
-  assert.equal(ns([]), 0, 'no namespace at all: a plain clone');
+  const plan = namespacePlan(config.linux.namespaces);
+  assert.equal(plan.cloneFlags, C.CLONE_NEWNS | C.CLONE_NEWUTS | C.CLONE_NEWPID);
+  assert.equal(plan.cloneFlags, normalize(config, dir, 3, { noPivot: false, preserveFds: 0 }).cloneFlags);
+  assert.ok(plan.newCgroupNs && plan.newTime);
+  assert.deepEqual(plan.join, [{ type: 'network', flag: C.CLONE_NEWNET, path: '/run/netns/x' }]);
+  assert.equal(plan.joinPid, null);
+  assert.equal(namespacePlan([{ type: 'pid', path: '/proc/1/ns/pid' }]).joinPid, '/proc/1/ns/pid', 'joined around the clone');
+  assert.equal(namespacePlan([]).cloneFlags, 0, 'no namespace at all: a plain clone');
 });
