@@ -3,7 +3,7 @@
 // normalized config over the sync channel and returns once it is ready, or
 // removes every trace of the container when anything fails.
 import { chmodSync, closeSync, openSync, writeSync } from 'node:fs';
-import { O_CLOEXEC, O_PATH, O_WRONLY } from '../linux/constants';
+import { O_CLOEXEC, O_DIRECTORY, O_PATH, O_RDONLY, O_WRONLY } from '../linux/constants';
 import { resolve } from 'node:path';
 import { RuntimeError } from '../errors';
 import { linux as sys } from '../linux/libc';
@@ -53,27 +53,34 @@ function socketActivationFds(): number {
 /**
  * Who moves the init into which hierarchy of its cgroup. Moving a whole
  * process takes a global lock whose first writer waits for an RCU grace
- * period (10-20 ms measured here). A single thread moving itself does not:
- * for each cgroup v1 hierarchy the init writes "0" to `tasks`, through an
- * fd the runtime opened (the write is checked against the opener, so this
- * works from a user namespace too). The cgroup2 tree (of a v2 or hybrid
- * host) has no such file: the runtime writes the init's pid to it before
- * the init runs its program.
+ * period (10-20 ms measured here), so nothing is moved that way:
+ * - each cgroup v1 hierarchy: the init writes "0" to `tasks`, through an
+ *   fd the runtime opened (a single thread moving itself takes no such
+ *   lock; the write is checked against the opener, so this works from a
+ *   user namespace too);
+ * - the cgroup2 tree (of a v2 or a hybrid host): the init starts there,
+ *   cloned with CLONE_INTO_CGROUP on an fd of its directory. Only where
+ *   the kernel lacks clone3 does the runtime write its pid to
+ *   cgroup.procs after the clone (`byRuntime`).
  */
-export function placeInit(cgroup: CgroupManager): { tasks: { fd: number; dir: string }[]; byRuntime: string[] } {
+export function placeInit(cgroup: CgroupManager): { tasks: { fd: number; dir: string }[]; into: number; byRuntime: string[] } {
   const paths = cgroup.paths();
   const tasks: { fd: number; dir: string }[] = [];
+  let into = -1;
   const byRuntime: string[] = [];
   try {
     for (const [h, dir] of Object.entries(paths)) {
       if (cgroup.version === 1 && h !== '') tasks.push({ fd: openSync(`${dir}/tasks`, O_WRONLY | O_CLOEXEC), dir });
-      else byRuntime.push(h);
+      else if (into < 0) {
+        into = openSync(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        byRuntime.push(h);
+      } else byRuntime.push(h);
     }
   } catch (e) {
-    for (const t of tasks) closeSync(t.fd);
-    throw new RuntimeError(`join cgroup: open tasks: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    for (const fd of [into, ...tasks.map((t) => t.fd)]) if (fd >= 0) closeSync(fd);
+    throw new RuntimeError(`join cgroup: open: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  return { tasks, byRuntime };
+  return { tasks, into, byRuntime };
 }
 
 let imageFd = -1;
@@ -102,6 +109,7 @@ export function create(opts: CreateOptions): StoredState {
   let fifoFd = -1;
   let traceFd = -1;
   let tasks: { fd: number; dir: string }[] = [];
+  let intoFd = -1;
   let cgroup: CgroupManager | null = null;
   const received: number[] = [];
   let program: import('../init/program').Program | null = null;
@@ -146,13 +154,19 @@ export function create(opts: CreateOptions): StoredState {
       debug(`no permission to manage cgroups here: ${cgroup.path()} skipped`);
       cgroup = null;
     }
-    const placement = cgroup ? placeInit(cgroup) : { tasks: [], byRuntime: [] };
+    const placement = cgroup ? placeInit(cgroup) : { tasks: [], into: -1, byRuntime: [] };
     tasks = placement.tasks;
+    intoFd = placement.into;
     if (debugging()) traceFd = sys.memfd('tsrun-init-trace');
     [parent, child] = sys.socketpair();
     const passed = [consoleFd, fifoFd, traceFd, ...stdio, ...tasks.map((t) => t.fd)];
     const image = initImage();
-    const clone = (o: CloneOptions = {}) => spawnInit(child, image, n.cloneFlags, n.joinPid, preserveFds, passed, o, !terminal);
+    let placed = false;
+    const clone = (o: CloneOptions = {}) => {
+      const r = spawnInit(child, image, n.cloneFlags, n.joinPid, preserveFds, passed, intoFd >= 0 ? { ...o, cgroupFd: intoFd } : o, !terminal);
+      placed = r.placed;
+      return r.pid;
+    };
     if (n.userns) {
       // The init waits in the trampoline until its maps are written: only
       // then does it exec as root of its user namespace, with capabilities.
@@ -175,7 +189,10 @@ export function create(opts: CreateOptions): StoredState {
     closeSync(child);
     child = -1;
     debug(`init started as pid ${pid}`);
-    if (cgroup && placement.byRuntime.length) cgroup.addProcess(pid, placement.byRuntime);
+    if (intoFd >= 0) closeSync(intoFd);
+    intoFd = -1;
+    const byRuntime = placement.byRuntime.slice(placed ? 1 : 0);
+    if (cgroup && byRuntime.length) cgroup.addProcess(pid, byRuntime);
     n.init.hookState.pid = pid;
     const { initPlan } = require('../plan/init') as typeof import('../plan/init');
     const plan = initPlan({
@@ -261,7 +278,7 @@ export function create(opts: CreateOptions): StoredState {
     return state;
   } catch (err) {
     if (traceFd >= 0 && program) logTrace(traceFd, program);
-    for (const fd of [child, parent, consoleFd, fifoFd, traceFd, ...tasks.map((t) => t.fd), ...received]) if (fd >= 0) closeSync(fd);
+    for (const fd of [child, parent, consoleFd, fifoFd, traceFd, intoFd, ...tasks.map((t) => t.fd), ...received]) if (fd >= 0) closeSync(fd);
     if (pid > 0) killChild(pid);
     try {
       // A hook the init started may still be in the cgroup.

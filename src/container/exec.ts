@@ -94,7 +94,7 @@ const JOINED = ['user', 'ipc', 'uts', 'net', 'cgroup', 'time', 'pid'];
  * namespace, which Node cannot), then forks once more so the process is a
  * member of the container's pid namespace, still our child (CLONE_PARENT).
  */
-function cloneInContainer(initPid: number, syncFd: number, image: number, preserveFds: number, passed: number[], terminal: boolean): number {
+function cloneInContainer(initPid: number, syncFd: number, image: number, preserveFds: number, passed: number[], terminal: boolean, cgroupFd: number): { pid: number; placed: boolean } {
   const types = JOINED.filter((t) => ownNamespace(initPid, t));
   const fds = types.map((t) => openSync(`/proc/${initPid}/ns/${t}`, C.O_RDONLY | C.O_CLOEXEC));
   const inUserns = types.includes('user');
@@ -105,16 +105,18 @@ function cloneInContainer(initPid: number, syncFd: number, image: number, preser
       joinFds: fds,
       ...(inUserns ? { uid: 0, gid: 0 } : {}),
       ...(forks ? { forkFd: w } : {}),
+      ...(cgroupFd >= 0 ? { cgroupFd } : {}),
     }), { stdio: !terminal });
     if (!forks) return first;
     // The first child only joined, forked and reported; it is done.
-    const status = sys.waitpid(first, false) ?? 0;
+    const status = sys.waitpid(first.pid, false) ?? 0;
     // The trampoline exits with the errno of the call that failed.
     const { code } = waitOutcome(status);
     if (status !== 0) throw fail(`joining the container's namespaces (${types.join(', ')}): ${code ? errnoName(code) : `status ${status}`}`);
     const buf = Buffer.alloc(4);
     if (readSync(r, buf, 0, 4, null) !== 4) throw fail('joining the container\'s namespaces: no pid reported');
-    return buf.readInt32LE(0);
+    // Forked by a child that started in the cgroup: there too.
+    return { pid: buf.readInt32LE(0), placed: first.placed };
   } finally {
     for (const fd of [...fds, r, w]) closeSync(fd);
   }
@@ -138,6 +140,7 @@ export async function exec(opts: ExecOptions): Promise<number> {
   let mntNs = -1;
   let traceFd = -1;
   let tasks: { fd: number; dir: string }[] = [];
+  let into = -1;
   const received: number[] = [];
   let pid = 0;
   // In the foreground without a terminal, stdio goes through a relay (relay.ts).
@@ -147,17 +150,20 @@ export async function exec(opts: ExecOptions): Promise<number> {
     else if (!opts.detach) relay = StdioRelay.open();
     const cgroup = loadCgroup(state);
     const { placeInit, initImage } = require('./create') as typeof import('./create');
-    const placement = cgroup ? placeInit(cgroup) : { tasks: [], byRuntime: [] };
+    const placement = cgroup ? placeInit(cgroup) : { tasks: [], into: -1, byRuntime: [] };
+    into = placement.into;
     tasks = placement.tasks;
     if (ownNamespace(state.pid, 'mnt')) mntNs = openSync(`/proc/${state.pid}/ns/mnt`, C.O_RDONLY | C.O_CLOEXEC);
     if (debugging()) traceFd = sys.memfd('tsrun-init-trace');
     [parent, child] = sys.socketpair();
     const syncFd = child;
     const passed = [consoleFd, mntNs, traceFd, ...(relay?.child ?? []), ...tasks.map((t) => t.fd)];
-    pid = cloneInContainer(state.pid, child, initImage(), opts.preserveFds, passed, Boolean(spec.terminal));
+    const cloned = cloneInContainer(state.pid, child, initImage(), opts.preserveFds, passed, Boolean(spec.terminal), into);
+    pid = cloned.pid;
     closeSync(child);
     child = -1;
-    if (cgroup && placement.byRuntime.length) cgroup.addProcess(pid, placement.byRuntime);
+    const byRuntime = placement.byRuntime.slice(cloned.placed ? 1 : 0);
+    if (cgroup && byRuntime.length) cgroup.addProcess(pid, byRuntime);
     const { execPlan } = require('../plan/exec') as typeof import('../plan/exec');
     const seccomp = state.seccomp ? { filter: state.seccomp.filter, flags: state.seccomp.flags } : null;
     const program = execPlan({
@@ -207,7 +213,7 @@ export async function exec(opts: ExecOptions): Promise<number> {
     relay?.close();
     throw e instanceof RuntimeError ? e : fail((e as Error).message);
   } finally {
-    for (const fd of [child, parent, consoleFd, mntNs, traceFd, ...tasks.map((t) => t.fd), ...received]) if (fd >= 0) closeSync(fd);
+    for (const fd of [child, parent, consoleFd, mntNs, traceFd, into, ...tasks.map((t) => t.fd), ...received]) if (fd >= 0) closeSync(fd);
   }
   relay?.giveToRootOf(pid);
   relay?.closeChildEnds();

@@ -6,7 +6,7 @@ import { closeSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { RuntimeError } from '../errors';
-import { cloneExec, type CloneOptions } from '../linux/clone';
+import { cloneExecPlaced, type CloneOptions } from '../linux/clone';
 import { CLONE_NEWPID, O_CLOEXEC, O_RDONLY } from '../linux/constants';
 import { linux as sys } from '../linux/libc';
 
@@ -43,13 +43,13 @@ export function killChild(pid: number): void {
   try { sys.waitpid(pid, false); } catch { /* reaped */ }
 }
 
-/** tsrun-init from its image fd, with the sync fd's number as its argument; its environment is empty. */
-export function cloneInit(syncFd: number, image: number, cloneFlags: number, opts: CloneOptions = {}): number {
-  return cloneExec('tsrun-init', [], cloneFlags, { ...opts, imageFd: image, args: [String(syncFd)] });
+/** tsrun-init from its image fd, with the sync fd's number as its argument; its environment is empty. `placed`: in opts.cgroupFd's cgroup. */
+export function cloneInit(syncFd: number, image: number, cloneFlags: number, opts: CloneOptions = {}): { pid: number; placed: boolean } {
+  return cloneExecPlaced('tsrun-init', [], cloneFlags, { ...opts, imageFd: image, args: [String(syncFd)] });
 }
 
 /** Starts the init, joining a pid namespace by path first if asked; `stdio`: hand it ours. */
-export function spawnInit(syncFd: number, image: number, cloneFlags: number, joinPid: string | null, preserveFds: number, extraFds: number[], opts: CloneOptions = {}, stdio = true): number {
+export function spawnInit(syncFd: number, image: number, cloneFlags: number, joinPid: string | null, preserveFds: number, extraFds: number[], opts: CloneOptions = {}, stdio = true): { pid: number; placed: boolean } {
   return withFdsPassed(syncFd, preserveFds, extraFds, () => {
     if (!joinPid) return cloneInit(syncFd, image, cloneFlags, opts);
     const own = openSync('/proc/self/ns/pid', O_RDONLY | O_CLOEXEC);

@@ -13,7 +13,7 @@ import koffi from './koffi';
 import { libc, cStringArray } from './libc';
 import { CLONE_VFORK, CLONE_VM, SIGCHLD } from './constants';
 import { SyscallError } from './errors';
-import { encodeParams, trampolineAddress } from './trampoline';
+import { clone3EnterAddress, encodeParams, trampolineAddress } from './trampoline';
 
 const STACK_SIZE = 64 * 1024;
 let cloneFn: ((fn: bigint, stack: bigint, flags: number, arg: Buffer, ptid: null) => number) | undefined;
@@ -32,7 +32,17 @@ export interface CloneOptions {
   imageFd?: number;
   /** More arguments after argv[0]. */
   args?: string[];
+  /**
+   * A cgroup2 directory's fd: the child starts there (clone3 with
+   * CLONE_INTO_CGROUP), never migrated. Where the kernel lacks clone3
+   * (ENOSYS), a plain clone: check `placed` in the result.
+   */
+  cgroupFd?: number;
 }
+
+const CLONE_INTO_CGROUP = 0x200000000n;
+const CLONE_ARGS_SIZE = 88;
+let clone3Fn: ReturnType<typeof koffi.proto> | undefined;
 
 const AT_FDCWD = -100;
 const AT_EMPTY_PATH = 0x1000;
@@ -45,6 +55,11 @@ const AT_EMPTY_PATH = 0x1000;
  * child's pid.
  */
 export function cloneExec(program: string, env: string[], nsFlags: number, opts: CloneOptions = {}): number {
+  return cloneExecPlaced(program, env, nsFlags, opts).pid;
+}
+
+/** cloneExec, saying whether the child started in opts.cgroupFd's cgroup. */
+export function cloneExecPlaced(program: string, env: string[], nsFlags: number, opts: CloneOptions = {}): { pid: number; placed: boolean } {
   if (process.arch !== 'x64') {
     throw new Error(`cloneExec: unsupported architecture ${process.arch} (the clone trampoline is x86_64 machine code)`);
   }
@@ -68,9 +83,31 @@ export function cloneExec(program: string, env: string[], nsFlags: number, opts:
     execFlags: image ? AT_EMPTY_PATH : 0,
   });
   const share = opts.waitFd === undefined ? CLONE_VM | CLONE_VFORK : 0;
-  const pid = cloneFn!(trampolineAddress(), top, nsFlags | share | SIGCHLD, params, null);
-  if (pid < 0) throw new SyscallError('clone', program, koffi.errno());
+  let pid = -1;
+  let placed = false;
+  if (opts.cgroupFd !== undefined) {
+    const base = (BigInt(koffi.address(stack)) + 15n) & ~15n;
+    const args = Buffer.alloc(CLONE_ARGS_SIZE);
+    args.writeBigUInt64LE(BigInt(nsFlags | share) | CLONE_INTO_CGROUP, 0);
+    args.writeBigUInt64LE(BigInt(SIGCHLD), 32); // exit_signal
+    args.writeBigUInt64LE(base, 40); // stack: its lowest address; the child starts at stack + stack_size
+    args.writeBigUInt64LE(BigInt(STACK_SIZE - 64) & ~15n, 48);
+    args.writeBigUInt64LE(BigInt(opts.cgroupFd), 80);
+    clone3Fn ??= koffi.proto('long tsrun_clone3_enter(void *args, size_t size, uint64_t fn, void *arg)');
+    const r = Number(koffi.call(clone3EnterAddress(), clone3Fn, args, CLONE_ARGS_SIZE, trampolineAddress(), params));
+    if (r >= 0) {
+      pid = r;
+      placed = true;
+    } else if (r !== -38 /* ENOSYS: a kernel before 5.3 */) {
+      throw new SyscallError('clone3', `${program} into its cgroup`, -r);
+    }
+    void args.length;
+  }
+  if (!placed) {
+    pid = cloneFn!(trampolineAddress(), top, nsFlags | share | SIGCHLD, params, null);
+    if (pid < 0) throw new SyscallError('clone', program, koffi.errno());
+  }
   // Keep everything the child reads reachable until this point.
   void [stack.length, path.length, argv.keep.length, envp.keep.length, params.length];
-  return pid;
+  return { pid, placed };
 }

@@ -1,6 +1,6 @@
-// The child side of clone(2): x86_64 machine code assembled from
-// src/native/trampoline.S (see there for what it does and why), mapped
-// read-only and executable in a page of its own.
+// The child side of clone(2), and clone3(2)'s entry: x86_64 machine code
+// assembled from src/native/trampoline.S (see there for what it does and
+// why), mapped read-only and executable in a page of its own.
 import koffi from './koffi';
 import { SyscallError } from './errors';
 
@@ -47,6 +47,12 @@ let entry: bigint | undefined;
 export function trampolineAddress(): bigint {
   entry ??= mapCode();
   return entry;
+}
+
+/** The address of clone3_enter(args, size, fn, arg), in the same page (.org 512). */
+export function clone3EnterAddress(): bigint {
+  entry ??= mapCode();
+  return entry + 512n;
 }
 
 function mapCode(): bigint {

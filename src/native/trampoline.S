@@ -106,3 +106,27 @@ tramp:
         mov $231, %eax          # SYS_exit_group
         syscall
         hlt
+
+# clone3_enter(args, size, fn, arg): clone3(2), the child calling fn(arg)
+# on the stack clone_args gives it (fn is tramp above, which never
+# returns); the parent gets the child's pid or -errno. clone3 is what
+# places a child straight into a cgroup (CLONE_INTO_CGROUP), with no
+# migration after the fact. A plain function call from the runtime.
+        .org 512
+        .globl clone3_enter
+clone3_enter:
+        push %r12
+        push %r13
+        mov %rdx, %r12          # fn; syscall keeps r12 and r13 (it clobbers rcx, r11)
+        mov %rcx, %r13          # arg
+        mov $435, %eax          # SYS_clone3(args, size)
+        syscall
+        test %rax, %rax
+        jnz 1f
+        mov %r13, %rdi          # the child, on its own stack
+        call *%r12
+        hlt
+1:
+        pop %r13
+        pop %r12
+        ret
