@@ -1,6 +1,6 @@
 // The state store: <root>/<id>/ (0700) holds state.json (written atomically)
 // and, while the container is created but not started, exec.fifo.
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { alreadyExists, invalidId, notExist, RuntimeError } from '../errors';
 import type { Hook, Process } from '../spec/types';
@@ -81,13 +81,17 @@ export class Store {
     return dir;
   }
 
+  /**
+   * Writes state.json atomically (a rename), as runc does, without fsync:
+   * the state root is a tmpfs (/run), whose state does not outlive a boot
+   * anyway, and an fsync costs milliseconds where it is not.
+   */
   write(state: StoredState): void {
     const dir = this.dir(state.id);
     const tmp = join(dir, `.state.json.${process.pid}`);
     const fd = openSync(tmp, 'w', 0o600);
     try {
       writeSync(fd, JSON.stringify(state));
-      fsyncSync(fd);
     } finally {
       closeSync(fd);
     }
