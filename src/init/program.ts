@@ -93,15 +93,14 @@ export const syscallName = (nr: number): string => SYSCALL_NAMES[nr] ?? `syscall
 
 export class Program {
   readonly insns: Insn[] = [];
-  private data: Buffer[] = [];
+  /** The data, laid out as the interpreter gets it (zeroed where nothing was written). */
+  private data = Buffer.alloc(16384);
   private dataLen = 0;
   private readonly relocs: number[] = [];
   private readonly strings = new Map<string, Ref>();
   private nextReg = FIRST_FREE_REG;
   /** Named sections of the plan, by the index of their first step. */
   readonly sections: { at: number; title: string }[] = [];
-  /** Labels still to bind, by name, for the plan's reading. */
-  private labels: Label[] = [];
   /** Set once the steps emitted so far have installed the container's seccomp filter. */
   filtered = false;
   /** Out-of-line code (failure branches, subroutines), emitted after the main flow by finish(). */
@@ -120,9 +119,7 @@ export class Program {
   }
 
   label(name: string): Label {
-    const l = new Label(name);
-    this.labels.push(l);
-    return l;
+    return new Label(name);
   }
 
   bind(l: Label): void {
@@ -132,17 +129,22 @@ export class Program {
 
   // ---------- data ----------
 
-  private append(bytes: Buffer, align = 8): number {
-    const pad = (align - (this.dataLen % align)) % align;
-    if (pad) this.push(Buffer.alloc(pad));
-    const off = this.dataLen;
-    this.push(bytes);
+  /** Room for size bytes at the next multiple of align: their offset. */
+  private reserve(size: number, align = 8): number {
+    const off = this.dataLen + ((align - (this.dataLen % align)) % align);
+    if (off + size > this.data.length) {
+      const grown = Buffer.alloc(Math.max(this.data.length * 2, off + size));
+      this.data.copy(grown, 0, 0, this.dataLen);
+      this.data = grown;
+    }
+    this.dataLen = off + size;
     return off;
   }
 
-  private push(b: Buffer): void {
-    this.data.push(b);
-    this.dataLen += b.length;
+  private append(bytes: Buffer, align = 8): number {
+    const off = this.reserve(bytes.length, align);
+    bytes.copy(this.data, off);
+    return off;
   }
 
   /** A NUL-terminated string (shared between steps that use the same text). */
@@ -158,7 +160,7 @@ export class Program {
 
   /** A zeroed buffer the steps write into. */
   buf(size: number, show = `buf[${size}]`): Ref {
-    return new Ref(this.append(Buffer.alloc(size)), size, show);
+    return new Ref(this.reserve(size), size, show);
   }
 
   /** Bytes, as given (a struct, a BPF program). */
@@ -171,17 +173,16 @@ export class Program {
    * the interpreter relocates when it loads the program).
    */
   slots(values: (number | bigint | Ref | null)[], show = 'struct'): Ref {
-    const b = Buffer.alloc(values.length * 8);
-    const off = this.append(b);
+    const off = this.reserve(values.length * 8);
     values.forEach((v, i) => {
       if (v instanceof Ref) {
-        b.writeBigUInt64LE(BigInt(v.off), i * 8);
+        write64(this.data, off + i * 8, v.off);
         this.relocs.push(off + i * 8);
       } else if (v !== null) {
-        b.writeBigUInt64LE(BigInt.asUintN(64, BigInt(v)), i * 8);
+        write64(this.data, off + i * 8, v);
       }
     });
-    return new Ref(off, b.length, show);
+    return new Ref(off, values.length * 8, show);
   }
 
   /** A NULL-terminated array of strings (argv, envp). */
@@ -279,15 +280,18 @@ export class Program {
 
   encode(): Buffer {
     if (!this.finished) throw new Error('program: encode before finish');
-    for (const l of this.labels) {
-      if (l.index < 0 && this.insns.some((i) => i.target === l)) throw new Error(`program: label ${l.name} never bound`);
+    for (const i of this.insns) {
+      if (i.target && i.target.index < 0) throw new Error(`program: label ${i.target.name} never bound`);
     }
     const msgs = this.insns.map((i) => (i.msg === null && !i.filtered ? NO_MSG : this.str((i.msg ?? '') + (i.filtered ? FILTERED_MARK : '')).off));
-    const data = Buffer.concat(this.data);
+    const data = this.data.subarray(0, this.dataLen);
     const insnOff = HEADER_SIZE;
     const relocOff = insnOff + this.insns.length * INSN_SIZE;
     const dataOff = align8(relocOff + this.relocs.length * 4);
-    const out = Buffer.alloc(dataOff + data.length);
+    // A 32-bit length first, then the program.
+    const whole = Buffer.alloc(4 + dataOff + data.length);
+    whole.writeUInt32LE(dataOff + data.length, 0);
+    const out = whole.subarray(4);
     out.writeUInt32LE(MAGIC_PROGRAM, 0);
     out.writeUInt32LE(VERSION, 4);
     out.writeUInt32LE(this.insns.length, 8);
@@ -307,24 +311,32 @@ export class Program {
       out.writeUInt32LE(insn.nr, o + 16);
       insn.args.forEach((a, i) => {
         let kind = Kind.Imm;
-        let v: bigint;
-        if (a instanceof Ref) { kind = Kind.Data; v = BigInt(a.off); }
-        else if (a instanceof Reg) { kind = Kind.Reg; v = BigInt(a.n); }
-        else if (a instanceof Named) v = BigInt(a.value);
-        else v = BigInt(a);
+        let v: number | bigint;
+        if (a instanceof Ref) { kind = Kind.Data; v = a.off; }
+        else if (a instanceof Reg) { kind = Kind.Reg; v = a.n; }
+        else if (a instanceof Named) v = a.value;
+        else v = a;
         out.writeUInt8(kind, o + 20 + i);
-        out.writeBigUInt64LE(BigInt.asUintN(64, v), o + 32 + i * 8);
+        write64(out, o + 32 + i * 8, v);
       });
     });
     this.relocs.forEach((r, i) => out.writeUInt32LE(r, relocOff + i * 4));
     data.copy(out, dataOff);
-    const len = Buffer.alloc(4);
-    len.writeUInt32LE(out.length);
-    return Buffer.concat([len, out]);
+    return whole;
   }
 }
 
 const align8 = (n: number): number => (n + 7) & ~7;
+
+/** A 64-bit two's complement value; plain numbers without a BigInt on the way. */
+function write64(out: Buffer, off: number, v: number | bigint): void {
+  if (typeof v === 'number' && Number.isSafeInteger(v)) {
+    out.writeUInt32LE(v >>> 0, off);
+    out.writeInt32LE(Math.floor(v / 0x100000000) | 0, off + 4);
+  } else {
+    out.writeBigUInt64LE(BigInt.asUintN(64, BigInt(v)), off);
+  }
+}
 
 /** A failure the interpreter reported: the step, its errno, its description, and what the step attached. */
 export interface ErrorRecord {
