@@ -31,8 +31,16 @@ function modules(dir, rel = '') {
 }
 
 function build() {
-  const table = modules(dist).map((rel) => {
+  const all = new Set(modules(dist));
+  const deps = {};
+  const table = [...all].map((rel) => {
     const source = fs.readFileSync(path.join(dist, rel), 'utf8').replace(/^#!.*\n/, '');
+    // Relative requires, resolved now: no path arithmetic at run time.
+    for (const [, , id] of source.matchAll(/require\((["'])(\.[^"']+)\1\)/g)) {
+      const target = path.posix.normalize(path.posix.join(path.posix.dirname(rel), id));
+      const hit = [target, `${target}.js`, `${target}/index.js`].find((c) => all.has(c));
+      if (hit) (deps[rel] ??= {})[id] = hit;
+    }
     return `${JSON.stringify(rel)}: function (exports, require, module, __filename, __dirname) {\n${source}\n}`;
   });
   const loader = `(function (nodeRequire, dist) {
@@ -42,6 +50,7 @@ const { createRequire } = nodeRequire('node:module');
 const table = {
 ${table.join(',\n')}
 };
+const deps = ${JSON.stringify(deps)};
 const loaded = Object.create(null);
 function load(rel) {
   const done = loaded[rel];
@@ -51,11 +60,11 @@ function load(rel) {
   loaded[rel] = module;
   let outside;
   const external = () => (outside ??= createRequire(filename));
+  const mine = deps[rel];
   const require = (id) => {
-    if (id.startsWith('.')) {
-      const target = path.posix.normalize(path.posix.join(path.posix.dirname(rel), id));
-      for (const c of [target, target + '.js', target + '/index.js']) if (c in table) return load(c);
-    }
+    const target = mine && mine[id];
+    if (target) return load(target);
+    if (id.startsWith('.')) throw new Error('tsrun bundle: ' + rel + ' requires ' + id + ', which the build did not resolve');
     return external()(id);
   };
   require.resolve = (id) => external().resolve(id);
