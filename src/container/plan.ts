@@ -51,7 +51,8 @@ export function plan(opts: PlanOptions): string {
   const tasks: { fd: number; dir: string }[] = [];
   const byRuntime: string[] = [];
   if (paths) {
-    step(`create the cgroup ${cgroup.path()} (cgroup v${cgroup.version}) and apply linux.resources`, 'linux.cgroupsPath, linux.resources');
+    const dirs = [...new Set(Object.values(paths))];
+    step(`create the cgroup ${cgroup.path()} (cgroup v${cgroup.version}: ${dirs.length} director${dirs.length === 1 ? 'y' : 'ies'}) and apply linux.resources`, 'linux.cgroupsPath, linux.resources');
     for (const [h, dir] of Object.entries(paths)) {
       if (cgroup.version === 1 && h !== '') tasks.push({ fd: TASKS + tasks.length, dir });
       else byRuntime.push(dir);
@@ -66,7 +67,7 @@ export function plan(opts: PlanOptions): string {
   const joins = [n.joinPid ? `join the pid namespace ${n.joinPid} around the clone` : '', ...(spec.linux?.namespaces ?? []).filter((ns) => ns.type === 'user' && ns.path).map((ns) => `join the user namespace ${ns.path} (trampoline)`)].filter(Boolean);
   step(`clone tsrun-init in new namespaces: ${flags.join(', ') || 'none'}${joins.length ? `; ${joins.join('; ')}` : ''}`, 'linux.namespaces');
   if (n.userns) step(`write the init's uid_map ${JSON.stringify(n.userns.uidMap.trim())} and gid_map ${JSON.stringify(n.userns.gidMap.trim())}, then let it exec`, 'linux.uidMappings, linux.gidMappings');
-  for (const dir of byRuntime) step(`write the init's pid to ${dir}/cgroup.procs`, 'linux.cgroupsPath (cgroup2)');
+  if (byRuntime.length) step(`the init starts in ${byRuntime[0]} (clone3 with CLONE_INTO_CGROUP; on a kernel without clone3, its pid is written to cgroup.procs)`, 'linux.cgroupsPath (cgroup2)');
   step(`send the init its program: ${'<below>'}`, '');
   for (const w of idmapped) step(`make mounts[${w.index}] idmapped (open_tree, mount_setattr in the init's mount namespace) and send its fd`, `mounts[${w.index}].options: idmap`);
   if (n.init.runtimeHooks) step('on the init\'s request: run the prestart and createRuntime hooks', 'hooks.prestart, hooks.createRuntime');

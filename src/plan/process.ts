@@ -4,7 +4,7 @@
 import { closeSync, readSync } from 'node:fs';
 import * as C from '../linux/constants';
 import { CAP_LAST } from '../spec/capabilities';
-import { AluOp, type Named, type Reg, type Ref } from '../init/program';
+import { AluOp, type Label, type Named, type Reg, type Ref } from '../init/program';
 import type { InitMount, InitProcess } from '../init/config';
 import type { InitSeccomp } from '../init/config';
 import { linux as sys } from '../linux/libc';
@@ -74,19 +74,27 @@ export function lookPath(ctx: Ctx, args0: string, env: string[], dst: Reg): void
   const r = p.reg('lookup');
   const mode = p.reg('st_mode');
   const found = p.label('found');
+  /**
+   * A candidate that exists, is no directory and is executable goes to
+   * `found` with dst set; a directory goes to `dir`; a failed stat or
+   * access goes to `failed` with r = -errno.
+   */
+  const tryCandidate = (candidate: string, dir: Label, failed: Label, why: string) => {
+    const path = p.str(candidate);
+    p.sys('newfstatat', [AT_FDCWD, path, stat, 0], { dst: r, unless: { errno: 'any', goto: failed }, why });
+    p.load(mode, stat, 4, STAT_MODE);
+    p.alu(mode, AluOp.And, mode, C.S_IFMT);
+    p.jeq(mode, C.S_IFDIR, dir);
+    p.sys('faccessat', [AT_FDCWD, path, 1 /* X_OK */], { dst: r, unless: { errno: 'any', goto: failed } });
+    p.mov(dst, path);
+    p.jump(found);
+  };
   p.section(`the program: ${args0}`);
   if (args0.includes('/')) {
     const statFailed = p.label('stat failed');
     const denied = p.label('denied');
-    const path = p.str(args0);
-    p.sys('newfstatat', [AT_FDCWD, path, stat, 0], { dst: r, msg: `exec: ${quoted}: stat ${args0}`, unless: { errno: 'any', goto: statFailed }, why: 'process.args[0]' });
-    p.load(mode, stat, 4, STAT_MODE);
-    p.alu(mode, AluOp.And, mode, C.S_IFMT);
     // execve refuses a directory with EACCES: runc's words, which callers map to 126.
-    p.jeq(mode, C.S_IFDIR, denied);
-    p.sys('faccessat', [AT_FDCWD, path, 1 /* X_OK */], { dst: r, unless: { errno: 'any', goto: statFailed } });
-    p.mov(dst, path);
-    p.jump(found);
+    tryCandidate(args0, denied, statFailed, 'process.args[0]');
     p.bind(statFailed);
     p.jeq(r, -EACCES, denied);
     const other = p.label('other error');
@@ -103,17 +111,9 @@ export function lookPath(ctx: Ctx, args0: string, env: string[], dst: Reg): void
   const deniedSeen = p.reg('permission denied seen');
   p.mov(deniedSeen, 0);
   for (const dir of (envValue(env, 'PATH') ?? DEFAULT_PATH).split(':')) {
-    const candidate = `${dir || '.'}/${args0}`;
-    const path = p.str(candidate);
     const next = p.label('next candidate');
     const failed = p.label('candidate failed');
-    p.sys('newfstatat', [AT_FDCWD, path, stat, 0], { dst: r, unless: { errno: 'any', goto: failed }, why: `process.args[0] in ${dir || '.'} (PATH)` });
-    p.load(mode, stat, 4, STAT_MODE);
-    p.alu(mode, AluOp.And, mode, C.S_IFMT);
-    p.jeq(mode, C.S_IFDIR, next);
-    p.sys('faccessat', [AT_FDCWD, path, 1 /* X_OK */], { dst: r, unless: { errno: 'any', goto: failed } });
-    p.mov(dst, path);
-    p.jump(found);
+    tryCandidate(`${dir || '.'}/${args0}`, next, failed, `process.args[0] in ${dir || '.'} (PATH)`);
     p.bind(failed);
     p.jne(r, -EACCES, next);
     p.mov(deniedSeen, 1);

@@ -5,14 +5,15 @@
 import * as C from '../linux/constants';
 import { A0, A1, AluOp, Label, Named, Program, R_REPORT, Ref, Reg, RV, RV2, type Arg } from '../init/program';
 
-export const ENOENT = 2;
+// The errnos the programs test for (x86_64 Linux).
 export const EPERM = 1;
+export const ENOENT = 2;
 export const EBADF = 9;
 export const EACCES = 13;
 export const EEXIST = 17;
 export const EINVAL = 22;
 export const ELOOP = 40;
-export const AT_FDCWD = -100;
+export const AT_FDCWD = C.AT_FDCWD;
 
 const RESOLVE = C.RESOLVE_IN_ROOT | C.RESOLVE_NO_MAGICLINKS;
 // For the paths the runtime itself relies on (where procfs, sysfs and
