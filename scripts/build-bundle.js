@@ -1,15 +1,17 @@
-// Writes dist/tsrun.bundle.js and dist/tsrun.bundle.cache: every module of
-// dist/ in one file, each a function called the first time it is
-// required (as Node would), and V8's code cache for that file after a
-// run of tsrun's commands. bin/tsrun loads these: one read and no parse
+// Writes two bundles of dist/ and V8's code cache for each, made after a
+// run of tsrun's commands: dist/tsrun.bundle.js holds every module, for
+// create, run, exec and the rest; dist/tsrun.light.js holds what state,
+// start, kill, delete and list load, and hands anything else to the full
+// one. In both, each module is a function called the first time it is
+// required (as Node would). bin/tsrun loads them: one read and no parse
 // or compile of tsrun's own code, where separate modules cost a
-// resolution, a read and a compile each (together about 15 ms of a
-// `create` on Node 20, which has no compile cache of its own). Without
-// them, or when V8 rejects the cache (another Node), bin/tsrun still
+// resolution, a read and a compile each (about 15 ms of a `create` and
+// 1.5 ms of a `state` on Node 20, which has no compile cache of its own).
+// Without them, or when V8 rejects a cache (another Node), bin/tsrun still
 // works: from dist/main.js, or compiling the bundle.
 //
-//   node scripts/build-bundle.js             build both
-//   node scripts/build-bundle.js --produce   (internal) run the commands and write the cache
+//   node scripts/build-bundle.js                        build both
+//   node scripts/build-bundle.js --produce full|light   (internal) run the commands and write a cache
 'use strict';
 const fs = require('node:fs');
 const os = require('node:os');
@@ -19,31 +21,69 @@ const { spawnSync } = require('node:child_process');
 const dist = path.join(__dirname, '..', 'dist');
 const BUNDLE = path.join(dist, 'tsrun.bundle.js');
 const CACHE = path.join(dist, 'tsrun.bundle.cache');
+const LIGHT = path.join(dist, 'tsrun.light.js');
+const LIGHT_CACHE = path.join(dist, 'tsrun.light.cache');
+/** The modules of the commands the light bundle serves. */
+const LIGHT_ENTRIES = ['container/list.js', 'container/start.js', 'container/kill.js', 'container/delete.js'];
 
 function modules(dir, rel = '') {
   const out = [];
   for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
     const r = rel ? `${rel}/${e.name}` : e.name;
     if (e.isDirectory()) out.push(...modules(path.join(dir, e.name), r));
-    else if (e.name.endsWith('.js') && !e.name.startsWith('tsrun.bundle')) out.push(r);
+    else if (e.name.endsWith('.js') && !e.name.startsWith('tsrun.')) out.push(r);
   }
   return out;
 }
 
-function build() {
-  const all = new Set(modules(dist));
+/** The relative requires of a module of dist/, resolved to modules of dist/ (`top`: only those at its top level). */
+function requiresOf(rel, all, top = false) {
+  const source = fs.readFileSync(path.join(dist, rel), 'utf8');
+  const found = {};
+  const pattern = top ? /^(?:const|var|let) [\w{}, ]+ = (?:__importStar\()?require\((["'])(\.[^"']+)\1\)/gm : /require\((["'])(\.[^"']+)\1\)/g;
+  for (const [, , id] of source.matchAll(pattern)) {
+    const target = path.posix.normalize(path.posix.join(path.posix.dirname(rel), id));
+    const hit = [target, `${target}.js`, `${target}/index.js`].find((c) => all.has(c));
+    if (hit) found[id] = hit;
+  }
+  return found;
+}
+
+/**
+ * The light bundle's modules: what state, start, kill, delete and list
+ * load at their top, and what that loads at its top. What a module loads
+ * only on some path (hooks, an init's error record, main.js's other
+ * commands) would pull in nearly everything; it comes from the full bundle
+ * when that path is taken.
+ */
+function lightModules(all) {
+  const out = new Set(['main.js']);
+  const todo = [...Object.values(requiresOf('main.js', all, true)), ...LIGHT_ENTRIES];
+  while (todo.length) {
+    const rel = todo.pop();
+    if (out.has(rel)) continue;
+    out.add(rel);
+    todo.push(...Object.values(requiresOf(rel, all, true)));
+  }
+  return [...out].sort();
+}
+
+/**
+ * A bundle of `mods`: a function of (Node's require, dist, the registry of
+ * loaded modules, a loader for modules it lacks) that returns its loader.
+ * The light bundle hands what it lacks to the full one with the same
+ * registry, so no module is ever loaded twice.
+ */
+function bundleSource(mods, all) {
   const deps = {};
-  const table = [...all].map((rel) => {
+  const table = mods.map((rel) => {
     const source = fs.readFileSync(path.join(dist, rel), 'utf8').replace(/^#!.*\n/, '');
     // Relative requires, resolved now: no path arithmetic at run time.
-    for (const [, , id] of source.matchAll(/require\((["'])(\.[^"']+)\1\)/g)) {
-      const target = path.posix.normalize(path.posix.join(path.posix.dirname(rel), id));
-      const hit = [target, `${target}.js`, `${target}/index.js`].find((c) => all.has(c));
-      if (hit) (deps[rel] ??= {})[id] = hit;
-    }
+    const found = requiresOf(rel, all);
+    if (Object.keys(found).length) deps[rel] = found;
     return `${JSON.stringify(rel)}: function (exports, require, module, __filename, __dirname) {\n${source}\n}`;
   });
-  const loader = `(function (nodeRequire, dist) {
+  return `(function (nodeRequire, dist, loaded, fallback) {
 'use strict';
 const path = nodeRequire('node:path');
 const { createRequire } = nodeRequire('node:module');
@@ -51,10 +91,13 @@ const table = {
 ${table.join(',\n')}
 };
 const deps = ${JSON.stringify(deps)};
-const loaded = Object.create(null);
 function load(rel) {
   const done = loaded[rel];
   if (done) return done.exports;
+  if (!(rel in table)) {
+    if (fallback) return fallback(rel);
+    throw new Error('tsrun bundle: no module ' + rel);
+  }
   const filename = path.join(dist, rel);
   const module = { exports: {}, filename, id: filename, loaded: false };
   loaded[rel] = module;
@@ -74,43 +117,60 @@ function load(rel) {
 }
 return load;
 })`;
-  fs.writeFileSync(BUNDLE, loader);
 }
 
-/** The bundle as bin/tsrun loads it (the same source and file name, or V8 rejects the cache). */
-function loadBundle(cachedData) {
+function build() {
+  const all = new Set(modules(dist));
+  fs.writeFileSync(BUNDLE, bundleSource([...all], all));
+  const light = lightModules(all);
+  fs.writeFileSync(LIGHT, bundleSource(light, all));
+  return light.length;
+}
+
+/** A bundle as bin/tsrun loads it (the same source and file name, or V8 rejects the cache). */
+function loadBundle(file, loaded, fallback) {
   const vm = require('node:vm');
-  const script = new vm.Script(fs.readFileSync(BUNDLE, 'utf8'), { filename: BUNDLE, cachedData });
-  return { script, load: script.runInThisContext()(require, dist) };
+  const script = new vm.Script(fs.readFileSync(file, 'utf8'), { filename: file });
+  return { script, load: script.runInThisContext()(require, dist, loaded, fallback) };
 }
 
-if (process.argv[2] === '--produce') {
-  const { script, load } = loadBundle();
+/** Runs tsrun's commands from one bundle, then writes V8's code cache for it: what ran is compiled in it. */
+async function produce(which) {
+  const loaded = Object.create(null);
+  let full;
+  const fallback = (rel) => (full ??= loadBundle(BUNDLE, loaded).load)(rel);
+  const { script, load } = which === 'light' ? loadBundle(LIGHT, loaded, fallback) : loadBundle(BUNDLE, loaded);
   const { main } = load('main.js');
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-cache-'));
   const bundle = path.join(scratch, 'bundle');
   const root = path.join(scratch, 'root');
   fs.mkdirSync(path.join(bundle, 'rootfs'), { recursive: true });
-  (async () => {
-    const commands = [
-      ['--version'], ['features'], ['spec', '--bundle', bundle], ['plan', '--bundle', bundle], ['plan', '--format', 'json', '--bundle', bundle],
-      ['list'], ['state', 'none'], ['start', 'none'], ['kill', 'none', 'KILL'], ['delete', '--force', 'none'], ['ps', 'none'],
-      ['exec', 'none', 'true'], ['pause', 'none'], ['update', '--pids-limit', '1', 'none'], ['events', '--stats', 'none'],
-    ];
-    for (const c of commands) await main(['--root', root, ...c]);
-    // What create, run and exec load beyond the commands above.
-    for (const m of ['container/create', 'container/run', 'container/exec', 'container/relay', 'container/wait', 'container/init-channel',
-      'container/copyup', 'plan/errors', 'plan/exec', 'hooks', 'seccomp/compile', 'container/seccomp', 'linux/signals']) load(`${m}.js`);
-    fs.rmSync(scratch, { recursive: true, force: true });
-    fs.writeFileSync(CACHE, script.createCachedData());
-  })();
+  const light = [['--version'], ['list'], ['list', '--format', 'json'], ['state', 'none'], ['start', 'none'], ['kill', 'none', 'KILL'], ['delete', '--force', 'none']];
+  const heavy = [
+    ['features'], ['spec', '--bundle', bundle], ['plan', '--bundle', bundle], ['plan', '--format', 'json', '--bundle', bundle],
+    ['ps', 'none'], ['exec', 'none', 'true'], ['pause', 'none'], ['update', '--pids-limit', '1', 'none'], ['events', '--stats', 'none'],
+  ];
+  for (const c of which === 'light' ? light : [...light, ...heavy]) await main(['--root', root, ...c]);
+  // Every module's top level, so that none is compiled at its first
+  // require (create's cgroup managers, for one, were: 2-3 ms).
+  if (which !== 'light') for (const m of modules(dist)) load(m);
+  fs.rmSync(scratch, { recursive: true, force: true });
+  fs.writeFileSync(which === 'light' ? LIGHT_CACHE : CACHE, script.createCachedData());
+}
+
+if (process.argv[2] === '--produce') {
+  produce(process.argv[3]);
 } else {
-  build();
-  fs.rmSync(CACHE, { force: true });
-  const r = spawnSync(process.execPath, [__filename, '--produce'], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
-  if (!fs.existsSync(CACHE)) {
-    process.stderr.write(`build-bundle: no code cache: ${r.stderr}`);
-    process.exit(1);
+  const lightCount = build();
+  for (const [which, cache] of [['full', CACHE], ['light', LIGHT_CACHE]]) {
+    fs.rmSync(cache, { force: true });
+    const r = spawnSync(process.execPath, [__filename, '--produce', which], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+    if (!fs.existsSync(cache)) {
+      process.stderr.write(`build-bundle: no code cache for the ${which} bundle: ${r.stderr}`);
+      process.exit(1);
+    }
   }
-  process.stdout.write(`build-bundle: dist/tsrun.bundle.js (${modules(dist).length} modules, ${fs.statSync(BUNDLE).size} bytes), code cache ${fs.statSync(CACHE).size} bytes\n`);
+  const size = (f) => fs.statSync(f).size;
+  process.stdout.write(`build-bundle: dist/tsrun.bundle.js (${modules(dist).length} modules, ${size(BUNDLE)} bytes, code cache ${size(CACHE)}), ` +
+    `dist/tsrun.light.js (${lightCount} modules, ${size(LIGHT)} bytes, code cache ${size(LIGHT_CACHE)})\n`);
 }
