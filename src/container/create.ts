@@ -93,7 +93,35 @@ export function initImage(): number {
   return imageFd;
 }
 
+/**
+ * With --debug, where a create's time went, in one record: Node's own
+ * start-up (to the end of its bootstrap), loading and parsing up to
+ * create(), then each phase. test/bench/bench.js reads it for
+ * BENCHMARKS.md. The clock is Node's, from the process's start.
+ */
+class Timeline {
+  private readonly perf = (require('node:perf_hooks') as typeof import('node:perf_hooks')).performance;
+  private last = this.perf.now();
+  private readonly parts: string[] = [];
+
+  constructor() {
+    const booted = this.perf.nodeTiming.bootstrapComplete;
+    this.parts.push(`node ${booted.toFixed(2)}`, `load ${(this.last - booted).toFixed(2)}`);
+  }
+
+  mark(phase: string): void {
+    const now = this.perf.now();
+    this.parts.push(`${phase} ${(now - this.last).toFixed(2)}`);
+    this.last = now;
+  }
+
+  toString(): string {
+    return `create timing (ms): ${this.parts.join(', ')}`;
+  }
+}
+
 export function create(opts: CreateOptions): StoredState {
+  const timeline = debugging() ? new Timeline() : null;
   const store = new Store(opts.root);
   store.dir(opts.id); // validates the id before anything else
   const bundle = resolve(opts.bundle ?? '.');
@@ -101,6 +129,7 @@ export function create(opts: CreateOptions): StoredState {
   const { normalize, validateSpec } = require('./config') as typeof import('./config');
   // runc reports a bad config before a taken id.
   const spec = validateSpec(raw, bundle);
+  timeline?.mark('validate');
   store.create(opts.id);
   let pid = 0;
   let child = -1;
@@ -144,6 +173,7 @@ export function create(opts: CreateOptions): StoredState {
       consoleFd = connectConsole(opts.consoleSocket);
       n.init.console = { socketFd: consoleFd, height: spec.process.consoleSize?.height, width: spec.process.consoleSize?.width };
     }
+    timeline?.mark('prepare');
     // The cgroup first: the init writes itself into its v1 hierarchies.
     cgroup = newCgroup(opts.id, spec.linux?.cgroupsPath, Boolean(opts.systemdCgroup));
     if (cgroup.enabled) {
@@ -157,6 +187,7 @@ export function create(opts: CreateOptions): StoredState {
     const placement = cgroup ? placeInit(cgroup) : { tasks: [], into: -1, byRuntime: [] };
     tasks = placement.tasks;
     intoFd = placement.into;
+    timeline?.mark('cgroup');
     if (debugging()) traceFd = sys.memfd('tsrun-init-trace');
     [parent, child] = sys.socketpair();
     const passed = [consoleFd, fifoFd, traceFd, ...stdio, ...tasks.map((t) => t.fd)];
@@ -194,6 +225,7 @@ export function create(opts: CreateOptions): StoredState {
     const byRuntime = placement.byRuntime.slice(placed ? 1 : 0);
     if (cgroup && byRuntime.length) cgroup.addProcess(pid, byRuntime);
     n.init.hookState.pid = pid;
+    timeline?.mark('clone');
     const { initPlan } = require('../plan/init') as typeof import('../plan/init');
     const plan = initPlan({
       cfg: n.init,
@@ -210,6 +242,7 @@ export function create(opts: CreateOptions): StoredState {
     consoleFd = fifoFd = -1;
     tasks = [];
     if (idmapped.length) idmap.sendIdmappedMounts(idmapped, n.init, pid, parent);
+    timeline?.mark('program');
     const explainer = seccomp ? (require('../plan/errors') as typeof import('../plan/errors')).filterExplainer(seccomp.filter) : null;
     for (;;) {
       const msg = ch.next();
@@ -251,7 +284,9 @@ export function create(opts: CreateOptions): StoredState {
       for (const fd of received.splice(0)) closeSync(fd);
       ch.ack();
     }
+    timeline?.mark('init');
     if (traceFd >= 0) logTrace(traceFd, program);
+    timeline?.mark('trace');
     closeSync(parent);
     parent = -1;
     const startTime = processStartTime(pid);
@@ -275,6 +310,10 @@ export function create(opts: CreateOptions): StoredState {
     };
     store.write(state);
     if (opts.pidFile) writePidFile(opts.pidFile, pid);
+    if (timeline) {
+      timeline.mark('state');
+      debug(String(timeline));
+    }
     return state;
   } catch (err) {
     if (traceFd >= 0 && program) logTrace(traceFd, program);
