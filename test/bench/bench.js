@@ -3,8 +3,8 @@
 // tsrun performance benchmark: times tsrun, Debian's runc and Debian's crun
 // side by side on the busybox bundle, interleaved (each iteration runs the
 // scenario once per runtime, in a rotating order) so that drift on a noisy
-// machine hits every runtime alike, and compares tsrun with the "floor":
-// `node -e 0`, the cost of starting Node itself, measured in the same run.
+// machine hits every runtime alike, and compares tsrun with the floor: the
+// cost of starting Node itself, measured in the same run.
 //
 //   node test/bench/bench.js [--iterations N] [--batch-iterations N]
 //                            [--only REGEX] [--output FILE] [--write|--no-write]
@@ -14,6 +14,10 @@
 // BENCHMARKS.md at the repository root (with --only, only if --write is
 // given, so a partial run does not replace a full report). Progress goes to
 // stderr. Runs as root. Node standard library only.
+//
+// The floor is bare Node: `node -e 0` started as tsrun starts Node and as a
+// user's machine does, without NODE_EXTRA_CA_CERTS and NODE_OPTIONS; the
+// same command as this environment starts it is a second column.
 //
 // Every runtime gets its own --root under a temporary directory; every
 // container it creates is deleted (delete --force, then kill + delete) even
@@ -54,7 +58,7 @@ function usage(msg) {
     + '  --batch-iterations N  runs per runtime of the 50-container and 20-parallel scenarios (default 3)\n'
     + '  --only REGEX          run only the scenarios whose id matches: version, run, create, start,\n'
     + '                        state, list, kill-delete, delete-created, create-delete-50, parallel-20, rss,\n'
-    + '                        create-seccomp, seccomp (the filters section)\n'
+    + '                        create-seccomp, timing (where a create spends its time), seccomp (the filters section)\n'
     + '  --output FILE         report file (default BENCHMARKS.md at the repository root)\n'
     + '  --write / --no-write  write the report file or not (default: write, except with --only)\n');
   process.exit(msg ? 2 : 0);
@@ -400,11 +404,11 @@ function scenarios(b) {
   const T = (rt, args, o) => must(rt, args, o).ms;
   return [
     {
-      id: 'version', title: '`--version`', unit: 'ms', floor: true, target: { floor: 1.15 },
+      id: 'version', title: '`--version`', unit: 'ms', floor: true, target: { bare: 1.15 },
       sample: (rt) => T(rt, ['--version'], { root: false }),
     },
     {
-      id: 'run', title: '`run` of /bin/true', unit: 'ms', floor: true, target: { floor: 2.2 },
+      id: 'run', title: '`run` of /bin/true', unit: 'ms', floor: true, target: { bare: 2.0 },
       sample: (rt, ctx) => {
         const id = newId(rt);
         rt.live.add(id);
@@ -420,7 +424,7 @@ function scenarios(b) {
       },
     },
     {
-      id: 'create', title: '`create` of a /bin/true container', unit: 'ms', floor: true, target: { floor: 2.2 },
+      id: 'create', title: '`create` of a /bin/true container', unit: 'ms', floor: true, target: { bare: 1.6 },
       sample: (rt) => {
         const id = newId(rt);
         const ms = create(rt, b.trueBundle, id).ms;
@@ -438,7 +442,7 @@ function scenarios(b) {
       },
     }] : []),
     {
-      id: 'start', title: '`start` of a created container', unit: 'ms', floor: true, target: { floor: 1.15 },
+      id: 'start', title: '`start` of a created container', unit: 'ms', floor: true, target: { bare: 1.15 },
       sample: (rt) => {
         const id = newId(rt);
         create(rt, b.trueBundle, id);
@@ -448,13 +452,13 @@ function scenarios(b) {
       },
     },
     {
-      id: 'state', title: '`state` of a created container', unit: 'ms', floor: true, target: { floor: 1.15 },
+      id: 'state', title: '`state` of a created container', unit: 'ms', floor: true, target: { bare: 1.15 },
       setup: (rt, ctx) => { ctx.id[rt.name] = newId(rt); create(rt, b.trueBundle, ctx.id[rt.name]); },
       sample: (rt, ctx) => T(rt, ['state', ctx.id[rt.name]]),
       teardown: (rt, ctx) => destroy(rt, ctx.id[rt.name]),
     },
     {
-      id: 'list', title: '`list` with one container', unit: 'ms', floor: true, target: { floor: 1.15 },
+      id: 'list', title: '`list` with one container', unit: 'ms', floor: true, target: { bare: 1.15 },
       setup: (rt, ctx) => { ctx.id[rt.name] = newId(rt); create(rt, b.trueBundle, ctx.id[rt.name]); },
       sample: (rt) => T(rt, ['list']),
       teardown: (rt, ctx) => destroy(rt, ctx.id[rt.name]),
@@ -463,8 +467,8 @@ function scenarios(b) {
       id: 'kill-delete', title: '`kill` + `delete --force` of a running container', unit: 'ms', floor: true,
       target: null,
       parts: [
-        { key: 'kill', title: '↳ `kill KILL` of the running container', target: { floor: 1.15 } },
-        { key: 'delete', title: '↳ `delete --force` right after it', target: { floor: 1.15 } },
+        { key: 'kill', title: '↳ `kill KILL` of the running container', target: { bare: 1.15 } },
+        { key: 'delete', title: '↳ `delete --force` right after it', target: { bare: 1.15 } },
       ],
       sample: (rt) => {
         const id = newId(rt);
@@ -477,7 +481,7 @@ function scenarios(b) {
     },
     {
       id: 'delete-created', title: '`delete --force` of a created container', unit: 'ms', floor: true,
-      target: { fasterThan: 'runc' },
+      target: { bare: 1.15 },
       sample: (rt) => {
         const id = newId(rt);
         create(rt, b.trueBundle, id);
@@ -486,7 +490,7 @@ function scenarios(b) {
     },
     {
       id: 'create-delete-50', title: '50 containers created, then deleted, in sequence', unit: 'containers/s',
-      batch: true, floor: false, target: { higherThan: 'runc' }, async: true,
+      batch: true, floor: false, target: { timesRunc: 2, higher: true }, async: true,
       sample: async (rt) => {
         const ids = [];
         const t0 = nowNs();
@@ -497,12 +501,12 @@ function scenarios(b) {
     },
     {
       id: 'parallel-20', title: '20 lifecycles in parallel (create, start, kill, delete): wall time', unit: 'ms',
-      batch: true, floor: false, target: null, async: true,
+      batch: true, floor: false, target: { timesRunc: 2, higher: false }, async: true,
       sample: (rt) => parallelLifecycles(rt, b.sleepBundle, 20),
     },
     {
       id: 'rss', title: 'peak RSS of the CLI (`state`)', unit: 'MiB', floor: true, target: { maxValue: 45 }, lowerIsBetter: true,
-      parts: [{ key: 'init', title: 'RSS of the container\'s init while `created` (VmRSS)', target: null, noFloor: true }],
+      parts: [{ key: 'init', title: 'RSS of the container\'s init while `created` (VmRSS)', target: { maxValue: 2 }, noFloor: true }],
       floorSample: (rt) => maxRss(commandFor(rt, []), 'node -e 0') / 1024,
       sample: (rt, ctx) => {
         const id = newId(rt);
@@ -718,7 +722,7 @@ function rows(results) {
     for (const l of lines) {
       const ts = medianOf(res, 'tsrun', l.key);
       const floorKey = l.noFloor || !sc.floor ? null : (res.samples.floor && res.samples.floor[l.key] ? l.key : 'main');
-      const fl = floorKey ? medianOf(res, 'floor', floorKey) : null;
+      const fl = floorKey ? medianOf(res, 'bare', floorKey) : null;
       const r = {
         title: `${l.title} (${sc.unit})`,
         cells: names.map((n) => (runtimes.find((x) => x.name === n && x.available) ? cell(res, n, l.key, sc.unit) : 'skipped')),
@@ -733,9 +737,14 @@ function rows(results) {
       };
       const t = l.target;
       if (t) {
-        if (t.floor !== undefined) {
-          r.target = `≤ ${t.floor}× floor`;
-          r.met = r.vsFloor === null ? (res.errors.tsrun ? 'not met (error)' : 'n/a') : (r.vsFloor <= t.floor ? 'met' : 'not met');
+        if (t.bare !== undefined) {
+          r.target = `≤ ${t.bare}× bare Node`;
+          r.met = r.vsBare === null ? (res.errors.tsrun ? 'not met (error)' : 'n/a') : (r.vsBare <= t.bare ? 'met' : 'not met');
+        } else if (t.timesRunc !== undefined) {
+          // Containers/s: at least timesRunc times runc's; a wall time: at most timesRunc times runc's.
+          r.target = t.higher ? `≥ ${t.timesRunc}× runc` : `≤ ${t.timesRunc}× runc`;
+          r.met = r.vsRunc === null ? (res.errors.tsrun ? 'not met (error)' : 'n/a')
+            : (t.higher ? r.vsRunc >= t.timesRunc : r.vsRunc <= t.timesRunc) ? 'met' : 'not met';
         } else if (t.fasterThan) {
           r.target = `faster than ${t.fasterThan}`;
           r.met = r.vsRunc === null ? (res.errors.tsrun ? 'not met (error)' : 'n/a') : (r.vsRunc < 1 ? 'met' : 'not met');
@@ -755,10 +764,10 @@ function rows(results) {
 
 function table(results) {
   const rf = (x) => (x === null ? '-' : x.toFixed(2));
-  const head = ['Scenario', 'tsrun', 'runc', 'crun', 'floor (`node -e 0`)', 'bare Node', 'tsrun/runc', 'tsrun/crun', 'tsrun/floor', 'tsrun/bare', 'Target', 'Met'];
+  const head = ['Scenario', 'tsrun', 'runc', 'crun', 'bare Node (the floor)', '`node -e 0` here', 'tsrun/runc', 'tsrun/crun', 'tsrun/bare', 'tsrun/`node -e 0`', 'Target', 'Met'];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map((h, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`];
   for (const r of rows(results)) {
-    lines.push(`| ${[r.title, ...r.cells, r.floor || '', r.bare || '', rf(r.vsRunc), rf(r.vsCrun), rf(r.vsFloor), rf(r.vsBare), r.target || '', r.met || ''].join(' | ')} |`);
+    lines.push(`| ${[r.title, ...r.cells, r.bare || '', r.floor || '', rf(r.vsRunc), rf(r.vsCrun), rf(r.vsBare), rf(r.vsFloor), r.target || '', r.met || ''].join(' | ')} |`);
   }
   return lines.join('\n');
 }
@@ -785,7 +794,7 @@ function machine(floor) {
   ].join('\n');
 }
 
-function report(results, floor, extraNotes, seccomp) {
+function report(results, floor, extraNotes, seccomp, timing) {
   const date = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
   const total = (Date.now() - t0Run) / 1000;
   const out = [];
@@ -797,11 +806,12 @@ function report(results, floor, extraNotes, seccomp) {
     + `${BENCH_OCI_VERSION}, \`terminal: false\`, a read-only root and \`/bin/true\` or \`/bin/sleep 1000\` as the process). `
     + 'Every runtime has its own `--root` in that directory. The runtimes are interleaved: each iteration runs the '
     + 'scenario once per runtime, in an order that rotates from one iteration to the next, so that drift on a busy '
-    + 'machine hits all of them alike. The **floor** is `node -e 0` (starting Node and doing nothing), measured in the '
-    + 'same rotation; tsrun/floor says how much tsrun costs beyond starting Node, and the targets are on it. **Bare Node** '
-    + 'is the same `node -e 0` started as tsrun starts Node: through `env -u NODE_EXTRA_CA_CERTS -u NODE_OPTIONS` (see '
-    + 'bin/tsrun). Where NODE_EXTRA_CA_CERTS is set, Node reads and parses that CA bundle before running any code, which '
-    + 'the floor includes and tsrun and bare Node skip; tsrun/bare is then what tsrun itself costs. Cells are median (min–max) over the '
+    + 'machine hits all of them alike. The floor is **bare Node**: `node -e 0` (starting Node and doing nothing) started '
+    + 'as a user\'s machine starts it and as tsrun starts Node, through `env -u NODE_EXTRA_CA_CERTS -u NODE_OPTIONS` (see '
+    + 'bin/tsrun), measured in the same rotation; tsrun/bare says how much tsrun costs beyond starting Node, and the '
+    + 'targets are on it. The column after it is `node -e 0` as it starts in this environment: where NODE_EXTRA_CA_CERTS '
+    + 'is set, Node reads and parses that CA bundle before running any code, which tsrun and bare Node skip. '
+    + 'Cells are median (min–max) over the '
     + 'iterations. A ratio is the median over the iterations of the ratio within each iteration (both sides measured '
     + 'back to back, so a slow phase of the machine cancels); the targets are judged on it. The ratio of the medians '
     + 'is in the notes.', '');
@@ -827,14 +837,15 @@ function report(results, floor, extraNotes, seccomp) {
   ];
   for (const n of allNotes) out.push(`- ${n}`);
   out.push('');
+  if (timing) out.push('## Where a `create` spends its time', '', ...timing, '');
   if (seccomp) out.push('## Seccomp filters', '', ...seccomp, '');
   return out.join('\n');
 }
 
-// tsrun/floor computed the other way, for comparison with the paired ratio.
+// tsrun/bare computed the other way, for comparison with the paired ratio.
 function ofMediansNote(results) {
   const parts = rows(results).filter((r) => r.ofMedians !== null).map((r) => `${r.title.replace(/ \(ms\)$/, '')} ${r.ofMedians.toFixed(2)}`);
-  return parts.length ? [`tsrun/floor as the ratio of the two medians instead: ${parts.join('; ')}.`] : [];
+  return parts.length ? [`tsrun/bare as the ratio of the two medians instead: ${parts.join('; ')}.`] : [];
 }
 
 // tsrun's and the floor's samples whose spread is large next to the median
@@ -872,6 +883,90 @@ function wrapperCost(floor) {
   return [`crun runs through ${crun.wrapHow}, because crun rejects this hybrid cgroup host otherwise; the wrapper adds `
     + `about ${(median(w) - median(a)).toFixed(2)} ms to every crun command (median of 20: ${median(w).toFixed(2)} ms for `
     + `\`${path.basename(crun.wrap[0])} … true\` against ${median(a).toFixed(2)} ms for \`true\`), included in crun's figures.`];
+}
+
+// ---------------------------------------------------------------- where create's time goes
+
+const PHASES = [
+  ['node', 'Node\'s own start-up, to the end of its bootstrap (Node\'s clock starts at its process start)'],
+  ['load', 'loading tsrun (bin/tsrun, the bundle with its code cache, koffi and the libc declarations) and parsing the command line'],
+  ['validate', 'reading and validating config.json'],
+  ['prepare', 'the state directory, the exec fifo, normalizing the config, compiling seccomp'],
+  ['cgroup', 'creating the cgroup (a directory and the limits in each hierarchy) and opening what places the init in it'],
+  ['clone', 'the init\'s clone and exec of tsrun-init (and its uid/gid maps)'],
+  ['program', 'building, encoding and sending the init\'s program'],
+  ['init', 'the init running its program up to the exec fifo, while the CLI waits (with --debug\'s step trace)'],
+  ['trace', 'writing --debug\'s step trace to the log (only with --debug)'],
+  ['state', 'state.json'],
+];
+
+/**
+ * tsrun's own account of a `create` (its --debug record "create timing"),
+ * median per phase over `count` creates of the /bin/true bundle, with the
+ * wall time of those creates and of creates without --debug, alternated,
+ * so the cost of the account itself shows.
+ */
+function timingSection(b, count = 20) {
+  const rt = runtimes.find((r) => r.name === 'tsrun' && r.available);
+  if (!rt) return ['(tsrun is not available: no timings.)'];
+  const logFile = path.join(work, 'timing.log');
+  const parts = {};
+  const walls = { debug: [], plain: [] };
+  for (let i = 0; i < count; i++) {
+    for (const mode of i % 2 ? ['plain', 'debug'] : ['debug', 'plain']) {
+      const id = newId(rt);
+      fs.writeFileSync(logFile, '');
+      const flags = mode === 'debug' ? ['--debug', '--log', logFile, '--log-format', 'json'] : [];
+      rt.live.add(id);
+      const [file, argv] = commandFor(rt, ['create', '--bundle', b.trueBundle, id]);
+      const t0 = nowNs();
+      const r = spawnSync(file, [...argv.slice(0, -4), ...flags, ...argv.slice(-4)], { stdio: [devnull, devnull, rt.errFd] });
+      const ms = msSince(t0);
+      destroy(rt, id);
+      if (r.status !== 0) return [`(create failed: ${errorLine(readText(rt.errFile))})`];
+      walls[mode].push(ms);
+      if (mode !== 'debug') continue;
+      const line = (readText(logFile) || '').split('\n').map((l) => { try { return JSON.parse(l).msg; } catch { return ''; } })
+        .find((m) => m && m.startsWith('create timing (ms): '));
+      if (!line) return ['(tsrun wrote no "create timing" record with --debug)'];
+      for (const part of line.slice('create timing (ms): '.length).split(', ')) {
+        const [name, v] = part.split(' ');
+        (parts[name] ??= []).push(Number(v));
+      }
+    }
+  }
+  // Bare Node the same way: its bootstrap and its clock at its last line, against its wall time.
+  const bare = { boot: [], end: [], wall: [] };
+  const script = 'const { performance: p } = require("perf_hooks"); '
+    + 'require("fs").writeSync(1, JSON.stringify({ boot: p.nodeTiming.bootstrapComplete, end: p.now() }))';
+  for (let i = 0; i < count; i++) {
+    const t0 = nowNs();
+    const r = spawnSync('env', ['-u', 'NODE_EXTRA_CA_CERTS', '-u', 'NODE_OPTIONS', process.execPath, '-e', script], { stdio: [devnull, 'pipe', 'ignore'] });
+    const ms = msSince(t0);
+    if (r.status !== 0) return ['(bare Node failed to report its clock)'];
+    const { boot, end } = JSON.parse(r.stdout.toString());
+    bare.boot.push(boot); bare.end.push(end); bare.wall.push(ms);
+  }
+  const sum = PHASES.reduce((n, [k]) => n + median(parts[k] || [0]), 0);
+  const wall = median(walls.debug);
+  const f2 = (x) => x.toFixed(2);
+  return [
+    `tsrun's own account of \`create\` of the /bin/true bundle: the record its \`--debug\` writes ("create timing", `
+      + 'src/container/create.ts), median of each phase over ' + `${count} creates. Node's clock (performance.now()) starts when `
+      + 'the Node process starts; the time before it (the `env -S` of the shebang, the exec of node) and after the last phase '
+      + '(the exit) is the wall time minus the phases. Bare Node is measured the same way: `node -e` writing its own clock '
+      + `at its last line, ${count} times.`,
+    '',
+    '| phase | tsrun `create` (ms) | bare Node (ms) | what it is |',
+    '| --- | ---: | ---: | --- |',
+    ...PHASES.map(([k, what]) => `| ${k} | ${parts[k] ? f2(median(parts[k])) : '-'} | ${k === 'node' ? f2(median(bare.boot)) : ''} | ${what} |`),
+    `| sum of the phases | ${f2(sum)} | ${f2(median(bare.end))} | to the last line |`,
+    `| wall time | ${f2(wall)} | ${f2(median(bare.wall))} | from the spawn to the exit, as in the table above |`,
+    `| outside Node's clock | ${f2(wall - sum)} | ${f2(median(bare.wall) - median(bare.end))} | env, exec of node, the exit |`,
+    `| wall time without --debug, alternated with the above | ${f2(median(walls.plain))} | | the account and the step trace cost the difference |`,
+    '',
+    'docs/design.md reads these numbers: what limits `create` and `run`, and what would lower it.',
+  ];
 }
 
 // ---------------------------------------------------------------- seccomp filters
@@ -998,7 +1093,7 @@ async function main() {
   const floor = setupRuntimes();
   const all = scenarios(bundles);
   const chosen = all.filter((s) => !opts.only || opts.only.test(s.id));
-  if (chosen.length === 0 && !(opts.only && opts.only.test('seccomp'))) {
+  if (chosen.length === 0 && !(opts.only && (opts.only.test('seccomp') || opts.only.test('timing')))) {
     process.stderr.write(`bench: --only ${opts.only.source} matches no scenario (${all.map((s) => s.id).join(', ')})\n`);
     return 2;
   }
@@ -1011,8 +1106,9 @@ async function main() {
       + 'before it checks that the init is gone (killContainer in its delete.go), hence its 100+ ms there and its low '
       + '50-container throughput; crun waits for the process instead.');
   }
+  const timing = !opts.only || opts.only.test('timing') ? timingSection(bundles) : null;
   const seccomp = !opts.only || opts.only.test('seccomp') ? seccompSection(bundles) : null;
-  const md = report(results, floor, [...extra, ...varianceNotes(results)], seccomp);
+  const md = report(results, floor, [...extra, ...varianceNotes(results)], seccomp, timing);
   process.stdout.write(md);
   if (opts.write) {
     fs.writeFileSync(opts.output, md);
