@@ -2,8 +2,8 @@
 // message names the file and the value the kernel refused, e.g.
 //   write /sys/fs/cgroup/memory/x/memory.limit_in_bytes 100: EINVAL: invalid argument
 // and whose .code keeps the errno name for callers that retry (EINVAL, EBUSY).
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import path = require('node:path');
 import { constants } from 'node:os';
 import { errnoDescription } from '../linux/errors';
 import type { U64 } from './types';

@@ -9,8 +9,8 @@
 // is "/<id>" for a runtime started in the root cgroup. With --systemd-cgroup,
 // "slice:prefix:name" is laid out on cgroupfs as systemd would
 // (paths.ts: systemdPath); tsrun does not talk to systemd over D-Bus.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import path = require('node:path');
 import { CgroupError } from './fs';
 import { cgroupMountRoots, innerPath, joinUnder, ownCgroups, parseProcCgroup, relativeToMount, type InnerPath } from './paths';
 import type { DeviceFilterLoader } from './v2/devices';

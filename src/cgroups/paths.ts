@@ -1,8 +1,8 @@
 // Where a container's cgroup goes: linux.cgroupsPath (cgroupfs form or
 // systemd's "slice:prefix:name"), the default, and the cgroup of the runtime
 // process that relative paths hang from.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import path = require('node:path');
 import { mountinfo, type MountInfo } from '../linux/proc';
 import { CgroupError } from './fs';
 

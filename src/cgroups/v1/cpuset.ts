@@ -1,8 +1,8 @@
 // v1 cpuset: a new cpuset cgroup starts with empty cpus and mems, and no
 // task can join it until both are set. Every directory created on the way
 // gets its parent's values; the leaf gets the spec's, else its parent's.
-import * as path from 'node:path';
-import * as fs from 'node:fs';
+import path = require('node:path');
+import fs = require('node:fs');
 import { CgroupError, mkdirOne, readFile, removeCreated, writeFile } from '../fs';
 import type { V1Controller } from '../types';
 

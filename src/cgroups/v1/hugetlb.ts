@@ -1,6 +1,6 @@
 // v1 hugetlb: hugetlb.<size>.limit_in_bytes (and the reservation limit where
 // the kernel has one); stats per page size.
-import * as fs from 'node:fs';
+import fs = require('node:fs');
 import { CgroupError, exists, readU64, writeFile } from '../fs';
 import type { HugepageLimit, Stats, V1Controller } from '../types';
 

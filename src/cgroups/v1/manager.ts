@@ -2,7 +2,7 @@
 // plus join-only ones such as name=systemd), and on a hybrid host one in the
 // cgroup2 mount too, which also serves the controllers only cgroup2 has
 // (hugetlb, rdma) when v1 lacks them.
-import * as path from 'node:path';
+import path = require('node:path');
 import { CgroupError, exists, mkdirs, readPidsRecursive, removeCgroupDir, removeCreated, writeProc } from '../fs';
 import { signalFrozen } from '../signal';
 import { emptyStats } from '../types';

@@ -2,7 +2,7 @@
 // ancestor enables the controllers its children need in
 // cgroup.subtree_control (a child only has the files of controllers its
 // parent enabled). As runc: all available ones for a v2 container.
-import * as path from 'node:path';
+import path = require('node:path');
 import { CgroupError, mkdirOne, readOptional, removeCreated, writeFile } from '../fs';
 
 export function controllersOf(dir: string, file = 'cgroup.controllers'): Set<string> {

@@ -2,7 +2,7 @@
 // attach it to a cgroup with BPF_F_ALLOW_MULTI, and detach the filters tsrun
 // attached before (found with BPF_PROG_QUERY and recognised by name). union
 // bpf_attr is laid out by hand in a zeroed Buffer.
-import * as fs from 'node:fs';
+import fs = require('node:fs');
 import type { SyscallError } from '../../../linux/errors';
 import { linux as sys } from '../../../linux/libc';
 import { CgroupError } from '../../fs';
