@@ -1,6 +1,6 @@
 'use strict';
 // Lifecycle operations (runtime.md "Operations" and "Lifecycle") and the CLI
-// conventions callers rely on (runtime-cli-contract: exit codes, pid file).
+// conventions callers rely on (exit codes, the pid file).
 const fs = require('fs');
 const path = require('path');
 const A = require('../lib/assert');
