@@ -3,7 +3,8 @@
 // default one, one with a user namespace, one with hooks, an idmapped and
 // a tmpcopyup mount), every step the init reports back while it runs
 // (`create --debug` traces them) is the printed step of the same number,
-// the same syscall, and the program has the printed length.
+// the same syscall, and the program has the printed length. The same
+// --debug log holds create's timing record, which the benchmark reads.
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
@@ -75,6 +76,12 @@ for (const [what, make] of Object.entries(BUNDLES)) {
       assert.ok(sections.has('prestart and createRuntime hooks (run by the runtime)'));
       assert.ok([...sections].some((s) => s.startsWith('createContainer hook #0')));
     }
+    // The record the benchmark reads: every phase, in order, in ms.
+    const timing = lines.map((l) => /create timing \(ms\): (.*?)"?$/.exec(l)).find(Boolean);
+    assert.ok(timing, 'create --debug logs where its time went');
+    const phases = timing[1].split(', ').map((p) => p.split(' '));
+    assert.deepEqual(phases.map(([name]) => name), ['node', 'load', 'validate', 'prepare', 'cgroup', 'clone', 'program', 'init', 'trace', 'state']);
+    for (const [name, ms] of phases) assert.ok(Number(ms) >= 0 && Number(ms) < 10000, `${name} ${ms}`);
     assert.equal(rt(['start', id]).status, 0);
     assert.equal(rt(['delete', '--force', id]).status, 0);
   });
