@@ -3,13 +3,12 @@
 // namespaces; the program joins its mount namespace (or its root, without
 // one), sets up the process as create's init does, and execs it.
 import * as C from '../linux/constants';
-import { Named, Program, R_TRACE } from '../init/program';
-import type { InitProcess } from '../init/config';
-import type { InitSeccomp } from '../init/config';
+import { Named, Program } from '../init/program';
+import type { InitProcess, InitSeccomp } from '../init/config';
 import { setupConsole } from './console';
 import { execProcess, lateRlimits, prepareProcess, withHome } from './process';
 import { close, newCtx, request, Request } from './steps';
-import { openStdio } from './init';
+import { programStart } from './init';
 
 export interface ExecPlanInput {
   process: InitProcess;
@@ -29,15 +28,7 @@ export function execPlan(input: ExecPlanInput): Program {
   const { fds } = input;
   const p = new Program();
   const ctx = newCtx(p, new Named(fds.sync, 'sync'));
-  p.section('start');
-  p.mov(R_TRACE, new Named(fds.trace, 'trace fd'));
-  if (fds.stdio) {
-    fds.stdio.forEach((fd, i) => { if (fd !== i) p.sys('dup2', [new Named(fd, `relay ${i}`), i], { msg: `dup2 ${fd} to ${i}`, why: 'the relay\'s pipes are the process\'s stdio' }); });
-    for (const fd of new Set(fds.stdio)) if (fd > 2) close(ctx, new Named(fd, 'relay'));
-  } else {
-    openStdio(ctx);
-  }
-  p.sys('close_range', [3, 0xffffffff, C.CLOSE_RANGE_CLOEXEC], { msg: 'close_range 3', why: 'no fd of the runtime\'s reaches the process' });
+  programStart(ctx, fds.trace, fds.stdio, input.preserveFds, 'no fd of the runtime\'s reaches the process');
   for (const t of fds.tasks) {
     const fd = new Named(t.fd, `${t.dir}/tasks`);
     p.sys('write', [fd, p.str('0'), 1], { msg: `join cgroup ${t.dir}: write tasks`, why: 'the container\'s cgroup (v1: the process moves itself)' });

@@ -4,14 +4,14 @@
 // namespace's maps, idmapped mounts, prestart and createRuntime hooks, the
 // seccomp agent) stays in the CLI; see docs/design.md.
 import * as C from '../linux/constants';
-import { Named, Program, R_TRACE, type Reg } from '../init/program';
+import { AluOp, Named, Program, R_TRACE, type Reg } from '../init/program';
 import type { InitConfig } from '../init/config';
 import type { HookState } from '../hooks';
 import { setupConsole } from './console';
 import { runHook } from './hooks';
 import { enterRootWithoutMountNs, finalizeRootfs, prepareRootfs, type CgroupPaths } from './rootfs';
 import { execProcess, lateRlimits, prepareProcess, withHome, type ProcessPlan } from './process';
-import { AT_FDCWD, close, newCtx, receiveFd, reportTo, request, Request, type Ctx } from './steps';
+import { AT_FDCWD, close, EBADF, newCtx, receiveFd, reportTo, request, Request, type Ctx } from './steps';
 
 /** The fds the init inherits from `create`, by number (for `tsrun plan`, placeholders). */
 export interface InitFds {
@@ -45,12 +45,7 @@ export function initPlan(input: InitPlanInput): InitPlan {
   const { cfg, fds } = input;
   const p = new Program();
   const ctx = newCtx(p, new Named(fds.sync, 'sync'));
-  p.section('start');
-  // Always there, -1 without --debug: the program is the same either way.
-  p.mov(R_TRACE, new Named(fds.trace, 'trace fd'));
-  if (fds.stdio) adoptStdio(ctx, fds.stdio);
-  else openStdio(ctx);
-  p.sys('close_range', [3, 0xffffffff, C.CLOSE_RANGE_CLOEXEC], { msg: 'close_range 3', why: 'no fd of the runtime\'s reaches a hook or the process' });
+  programStart(ctx, fds.trace, fds.stdio, cfg.preserveFds, 'no fd of the runtime\'s reaches a hook or the process');
   p.sys('rt_sigaction', [SIGPIPE, p.slots([1 /* SIG_IGN */, 0, 0, 0], 'sigaction{SIG_IGN}'), 0, 8], { msg: 'rt_sigaction SIGPIPE', why: 'a hook that does not read its stdin is no error' });
   // Our fd directory, for the exec fifo's reopening: from the /proc we
   // started with, before joining any namespace, so that neither a config
@@ -139,6 +134,37 @@ export function initPlan(input: InitPlanInput): InitPlan {
 }
 
 /**
+ * The first steps of the init's and of exec's programs: the trace fd,
+ * stdio, every other fd close-on-exec, and the preserved fds checked.
+ * Each preserved fd (3 to 3 + preserveFds - 1) must be open: where one is
+ * not, the init's own next open would take its number (its /proc/self/fd
+ * of the host's procfs, say) and execProcess would hand it to the process,
+ * so the program fails there, as runc fails such a --preserve-fds.
+ */
+export function programStart(ctx: Ctx, trace: number, stdio: number[] | null, preserveFds: number, why: string): void {
+  const { p } = ctx;
+  p.section('start');
+  // Always there, -1 without --debug: the program is the same either way.
+  p.mov(R_TRACE, new Named(trace, 'trace fd'));
+  if (stdio) adoptStdio(ctx, stdio);
+  else openStdio(ctx);
+  p.sys('close_range', [3, 0xffffffff, C.CLOSE_RANGE_CLOEXEC], { msg: 'close_range 3', why });
+  if (!preserveFds) return;
+  const fd = p.reg('preserved fd');
+  const loop = p.label('next preserved fd');
+  const closed = p.label('preserved fd not open');
+  p.mov(fd, 3);
+  p.bind(loop);
+  p.sys('fcntl', [fd, C.F_GETFD, 0], { unless: { errno: EBADF, goto: closed }, why: '--preserve-fds: each must be open' });
+  p.alu(fd, AluOp.Add, fd, 1);
+  p.jlt(fd, 3 + preserveFds, loop);
+  p.later(() => {
+    p.bind(closed);
+    p.fail(`--preserve-fds ${preserveFds}: fd {value} is not open`, EBADF, fd);
+  });
+}
+
+/**
  * Where the runtime handed no stdio (a terminal: the pty will be), 0, 1
  * and 2 are /dev/null until then, so that nothing the init opens takes
  * their numbers.
@@ -148,7 +174,7 @@ export function openStdio(ctx: Ctx): void {
   for (let fd = 0; fd < 3; fd++) {
     const closed = p.label(`fd ${fd} closed`);
     const next = p.label(`fd ${fd} open`);
-    p.sys('fcntl', [fd, C.F_GETFD, 0], { unless: { errno: 9 /* EBADF */, goto: closed }, why: fd === 0 ? 'stdio: /dev/null where the runtime handed none' : undefined });
+    p.sys('fcntl', [fd, C.F_GETFD, 0], { unless: { errno: EBADF, goto: closed }, why: fd === 0 ? 'stdio: /dev/null where the runtime handed none' : undefined });
     p.jump(next);
     p.bind(closed);
     p.sys('openat', [AT_FDCWD, p.str('/dev/null'), C.O_RDWR], { msg: 'open /dev/null' });
@@ -180,6 +206,7 @@ function waitForStart(ctx: Ctx, fdDir: Reg, fifo: number): void {
   // Inherited as O_PATH (the state dir may be out of reach of a user
   // namespace's root), reopened for writing through our fd directory.
   p.sys('openat', [fdDir, p.str(String(fifo)), C.O_WRONLY | C.O_CLOEXEC], { dst: w, msg: 'open exec fifo', why: 'blocks until `start`' });
+  close(ctx, fdDir); // the host's procfs: held no longer than needed
   p.sys('write', [w, p.str('0'), 1], { msg: 'write exec fifo' });
   reportTo(ctx, w, 127);
 }

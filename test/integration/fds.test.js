@@ -186,3 +186,22 @@ test('tsrun never sets O_NONBLOCK on the stdio it hands over, at any moment of i
   await sample('state', ['state', id]);
   await sample('update', ['update', '--pids-limit', '50', id]);
 });
+
+test('--preserve-fds with an fd that is not open fails, naming it, and leaves nothing: the init\'s own fds never take its number', { skip }, (t) => {
+  const rt = h.runtime();
+  t.after(rt.cleanup);
+  const fds = hostFds(t);
+  // 3 to 200: Node's and tsrun's own fds fill the low gaps, not all of them.
+  const id = h.uniqueId();
+  const c = withFds(rt, fds, ['create', '--preserve-fds', '198', '--bundle', h.makeBundle((b) => { b.process.args = ['true']; }), id]);
+  assert.notEqual(c.status, 0);
+  assert.match(c.stderr, /--preserve-fds 198: fd \d+ is not open: EBADF/);
+  assert.equal(rt.state(id), null, 'no container left');
+  assert.deepEqual(fs.readdirSync(rt.root), [], 'no state directory left');
+  // exec into a running container: the same check.
+  const live = h.uniqueId();
+  assert.equal(rt(['run', '-d', '--bundle', h.makeBundle(), live]).status, 0);
+  const e = withFds(rt, fds, ['exec', '--preserve-fds', '198', live, 'true']);
+  assert.notEqual(e.status, 0);
+  assert.match(e.stderr, /--preserve-fds 198: fd \d+ is not open: EBADF/);
+});
