@@ -4,9 +4,9 @@
 // (SCM_RIGHTS, the payload a name); the slave becomes the process's
 // controlling terminal and stdio (attachConsole in ./process.ts).
 import * as C from '../linux/constants';
-import { AluOp, type Named, type Reg } from '../init/program';
+import { AluOp, type Named, type Ref, type Reg } from '../init/program';
 import { checkNode } from './rootfs';
-import { AT_FDCWD, close, ensureInRoot, fileType, openInRoot, STAT_RDEV, STAT_SIZE, type Ctx } from './steps';
+import { AT_FDCWD, close, ensureInRoot, fileType, openHow, RESOLVE, STAT_RDEV, STAT_SIZE, STRICT, type Ctx } from './steps';
 
 export interface ConsoleInput {
   /** The connected console socket, inherited from the runtime. */
@@ -28,7 +28,11 @@ export function setupConsole(ctx: Ctx, c: ConsoleInput, bindDevConsole: boolean)
   const slave = p.reg('pty slave');
   const stat = p.buf(STAT_SIZE, 'struct stat');
   const type = p.reg('file type');
-  p.sys('openat', [AT_FDCWD, p.str('/dev/ptmx'), C.O_RDWR | C.O_NOCTTY | C.O_CLOEXEC], { dst: master, msg: 'open /dev/ptmx', why: 'process.terminal' });
+  const root = p.reg('/');
+  p.sys('openat', [AT_FDCWD, p.str('/'), C.O_PATH | C.O_DIRECTORY | C.O_CLOEXEC], { dst: root, msg: 'open /' });
+  // Often a symlink to pts/ptmx: followed, but inside the root and through
+  // no magic link (/proc/self/fd/N would reach the init's own fds).
+  p.sys('openat2', [root, p.str('dev/ptmx'), openHow(ctx, C.O_RDWR | C.O_NOCTTY | C.O_CLOEXEC, 0, RESOLVE), 24], { dst: master, msg: 'open /dev/ptmx', why: 'process.terminal' });
   // /dev/ptmx is the image's path: what it opened must be a pty master.
   fileType(ctx, master, stat, type, '/dev/ptmx');
   checkNode(ctx, type, stat, C.S_IFCHR, PTMX, 'open /dev/ptmx: it is {node}, not the pty multiplexer (5:2) (refused)');
@@ -56,7 +60,8 @@ export function setupConsole(ctx: Ctx, c: ConsoleInput, bindDevConsole: boolean)
   p.sys('sendmsg', [c.socket, hdr, 0], { msg: 'sendmsg SCM_RIGHTS pty master', why: '--console-socket: the master, to the caller' });
   close(ctx, master);
   close(ctx, c.socket);
-  if (bindDevConsole) bindConsole(ctx, index, stat, type);
+  if (bindDevConsole) bindConsole(ctx, root, index, stat, type);
+  close(ctx, root);
   return slave;
 }
 
@@ -65,17 +70,14 @@ export function setupConsole(ctx: Ctx, c: ConsoleInput, bindDevConsole: boolean)
  * (created as an empty file if missing) opened through no symlink and
  * checked, so an image cannot point either anywhere else.
  */
-function bindConsole(ctx: Ctx, index: Reg, stat: import('../init/program').Ref, type: Reg): void {
+function bindConsole(ctx: Ctx, root: Reg, index: Reg, stat: Ref, type: Reg): void {
   const { p } = ctx;
-  const root = p.reg('/');
   const pts = p.reg('/dev/pts/N');
   const target = p.reg('/dev/console');
   const bind = p.reg('bind of the pty');
-  p.sys('openat', [AT_FDCWD, p.str('/'), C.O_PATH | C.O_DIRECTORY | C.O_CLOEXEC], { dst: root, msg: 'open /' });
   const path = p.bytes(Buffer.concat([Buffer.from('dev/pts/'), Buffer.alloc(24)]), '"dev/pts/<index>"');
   p.itoa(index, path.at(8));
-  const how = p.slots([C.O_PATH | C.O_CLOEXEC, 0, C.RESOLVE_IN_ROOT | C.RESOLVE_NO_SYMLINKS], 'open_how');
-  p.sys('openat2', [root, path, how, 24], { dst: pts, msg: 'open /dev/pts/N in the rootfs', why: 'process.terminal: /dev/console is the pty' });
+  p.sys('openat2', [root, path, openHow(ctx, C.O_PATH | C.O_CLOEXEC, 0, STRICT), 24], { dst: pts, msg: 'open /dev/pts/N in the rootfs', why: 'process.terminal: /dev/console is the pty' });
   fileType(ctx, pts, stat, type, '/dev/pts/N');
   const bad = p.label('not a pty');
   const ok = p.label('a pty');
@@ -83,7 +85,10 @@ function bindConsole(ctx: Ctx, index: Reg, stat: import('../init/program').Ref, 
   const rdev = p.reg('st_rdev');
   p.jne(type, C.S_IFCHR, bad);
   p.load(rdev, stat, 8, STAT_RDEV);
-  // major = ((rdev >> 8) & 0xfff) | ((rdev >> 32) & ~0xfff)
+  // major = ((rdev >> 8) & 0xfff) | ((rdev >> 32) & ~0xfff): the pty
+  // majors are below 4096, so the high part must be 0.
+  p.alu(major, AluOp.Shr, rdev, 32);
+  p.jne(major, 0, bad);
   p.alu(major, AluOp.Shr, rdev, 8);
   p.alu(major, AluOp.And, major, 0xfff);
   p.jlt(major, PTS_MAJOR_FIRST, bad);
@@ -100,6 +105,5 @@ function bindConsole(ctx: Ctx, index: Reg, stat: import('../init/program').Ref, 
   p.bind(fine);
   p.sys('open_tree', [pts, p.str(''), C.OPEN_TREE_CLONE | C.O_CLOEXEC | C.AT_EMPTY_PATH], { dst: bind, msg: 'open_tree /dev/pts/N for /dev/console' });
   p.sys('move_mount', [bind, p.str(''), target, p.str(''), C.MOVE_MOUNT_F_EMPTY_PATH | C.MOVE_MOUNT_T_EMPTY_PATH], { msg: 'move_mount /dev/pts/N on /dev/console' });
-  for (const fd of [bind, pts, target, root]) close(ctx, fd);
-  void openInRoot;
+  for (const fd of [bind, pts, target]) close(ctx, fd);
 }

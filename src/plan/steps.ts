@@ -3,7 +3,7 @@
 // signals. Each emits steps into a Program (../init/program.ts); none runs
 // anything.
 import * as C from '../linux/constants';
-import { A0, A1, AluOp, Label, Named, Program, R_REPORT, Ref, Reg, RV, RV2, type Arg } from '../init/program';
+import { A0, A1, AluOp, Label, Named, Program, R_FAILCODE, R_REPORT, Ref, Reg, RV, RV2, type Arg } from '../init/program';
 
 // The errnos the programs test for (x86_64 Linux).
 export const EPERM = 1;
@@ -15,11 +15,11 @@ export const EINVAL = 22;
 export const ELOOP = 40;
 export const AT_FDCWD = C.AT_FDCWD;
 
-const RESOLVE = C.RESOLVE_IN_ROOT | C.RESOLVE_NO_MAGICLINKS;
+export const RESOLVE = C.RESOLVE_IN_ROOT | C.RESOLVE_NO_MAGICLINKS;
 // For the paths the runtime itself relies on (where procfs, sysfs and
 // devpts go, /dev/null and /dev/console, masked and read-only paths): no
 // symlink at all, so that an image cannot steer them anywhere.
-const STRICT = C.RESOLVE_IN_ROOT | C.RESOLVE_NO_SYMLINKS;
+export const STRICT = C.RESOLVE_IN_ROOT | C.RESOLVE_NO_SYMLINKS;
 
 /** What a program is built with: the program, and the fds it inherits from the runtime. */
 export interface Ctx {
@@ -294,7 +294,7 @@ export function resetSignals(ctx: Ctx, why = 'a clean slate of signals for the p
 /** Where failures go from now on (the exec fifo, once `start` has opened it), and the status the init then exits with. */
 export function reportTo(ctx: Ctx, fd: Arg, status: number): void {
   ctx.p.mov(R_REPORT, fd);
-  ctx.p.mov(new Reg(1, 'failcode'), status);
+  ctx.p.mov(R_FAILCODE, status);
 }
 
 /** fstat(fd) into a shared buffer; dst = st_mode & S_IFMT. */
