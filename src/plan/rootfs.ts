@@ -48,8 +48,9 @@ function cgroupV1Hierarchies(mounts: MountInfo[]): { name: string; options: stri
 // elsewhere than /proc could go unmasked, a bind could land on a procfs
 // file. Elsewhere a destination follows symlinks, inside the rootfs.
 const NO_SYMLINKS = new Set(['proc', 'sysfs', 'devpts', 'mqueue', 'cgroup', 'cgroup2']);
-export const strictDestination = (m: InitMount): boolean =>
-  (m.type !== null && NO_SYMLINKS.has(m.type)) || /^\/+(dev|proc|sys)(\/|$)/.test(m.destination);
+const IN_KERNEL_DIRS = /^\/+(dev|proc|sys)(\/|$)/;
+const strictDestination = (m: InitMount): boolean =>
+  (m.type !== null && NO_SYMLINKS.has(m.type)) || IN_KERNEL_DIRS.test(m.destination);
 
 /**
  * Where a destination lands, following the image's symlinks as the kernel
@@ -119,7 +120,7 @@ function mountCgroup(ctx: Ctx, root: Reg, m: InitMount, input: RootfsInput, moun
     mountAt(m.destination, 'cgroup2', null, '');
     return;
   }
-  openInRoot(ctx, root, m.destination, fd, { strict: true });
+  ensureInRoot(ctx, root, m.destination, 'dir', fd, { strict: true });
   p.sys('mount', [p.str('tmpfs'), fdPath(ctx, fd), p.str('tmpfs'), flags & ~C.MS_RDONLY, p.str('mode=755')], { msg: `mount tmpfs on ${m.destination}`, why: `${why}: cgroup v1, one mount per hierarchy in a tmpfs` });
   close(ctx, fd);
   for (const h of cgroupV1Hierarchies(mounts)) {
@@ -143,16 +144,14 @@ function mountCgroup(ctx: Ctx, root: Reg, m: InitMount, input: RootfsInput, moun
   }
 }
 
-function mountOne(ctx: Ctx, root: Reg, m: InitMount, index: number, input: RootfsInput, mounts: MountInfo[], earlier: string[]): void {
+/** Returns where the mount went in the rootfs: its destination, after the image's symlinks. */
+function mountOne(ctx: Ctx, root: Reg, m: InitMount, index: number, input: RootfsInput, mounts: MountInfo[], earlier: string[]): string {
   const { p } = ctx;
   const why = `mounts[${index}]`;
   p.section(`mounts[${index}]: ${m.type ?? (m.bind ? 'bind' : 'none')} on ${m.destination}`);
   if (m.type === 'cgroup') {
-    const fd = p.reg('cgroup destination');
-    ensureInRoot(ctx, root, m.destination, 'dir', fd, { strict: true });
-    close(ctx, fd);
     mountCgroup(ctx, root, m, input, mounts, why);
-    return;
+    return m.destination;
   }
   const fileTarget = m.bind && m.source !== null && !isDirectory(m.source);
   const strict = strictDestination(m);
@@ -179,10 +178,15 @@ function mountOne(ctx: Ctx, root: Reg, m: InitMount, index: number, input: Rootf
       { msg: `mount ${label}`, why });
   }
   close(ctx, fd);
+  // A bind mount takes its other flags only from a remount of the new mount.
+  const extra = m.flags & ~(C.MS_BIND | C.MS_REC | C.MS_REMOUNT);
+  const isProc = m.type === 'proc' && !m.bind;
+  if (!isProc && !covered && !(m.bind && extra) && !m.propagation.length) return dest;
+  // What is mounted now, opened once as the mount was: the same path, as strictly.
   const t = p.reg(`${m.destination} (mounted)`);
-  if (m.type === 'proc' && !m.bind) {
+  openInRoot(ctx, root, dest, t, { strict });
+  if (isProc) {
     // What is at the destination now must be the procfs just mounted.
-    openInRoot(ctx, root, m.destination, t, { strict: true });
     const statfs = p.buf(120, 'struct statfs');
     p.sys('fstatfs', [t, statfs], { msg: `fstatfs ${m.destination}` });
     const type = p.reg('f_type');
@@ -191,26 +195,19 @@ function mountOne(ctx: Ctx, root: Reg, m: InitMount, index: number, input: Rootf
     p.jeq(type, C.PROC_SUPER_MAGIC, ok, `${why}: procfs, checked to be there`);
     p.fail(`mount proc on ${m.destination}: what is there afterwards is not procfs`);
     p.bind(ok);
-    close(ctx, t);
   }
   if (covered) {
-    openInRoot(ctx, root, m.destination, t);
     request(ctx, Request.CopyUp, { fds: [covered, t], arg: index, ack: true, why: `${why}: tmpcopyup, copied by the runtime` });
     close(ctx, covered);
-    close(ctx, t);
   }
-  // A bind mount takes its other flags only from a remount of the new mount.
-  const extra = m.flags & ~(C.MS_BIND | C.MS_REC | C.MS_REMOUNT);
   if (m.bind && extra) {
-    openInRoot(ctx, root, m.destination, t);
     p.sys('mount', [0, fdPath(ctx, t), 0, C.MS_BIND | C.MS_REMOUNT | extra, 0], { msg: `mount remount ${m.destination}`, why: `${why}: options of a bind mount` });
-    close(ctx, t);
   }
   for (const flag of m.propagation) {
-    openInRoot(ctx, root, m.destination, t);
     p.sys('mount', [0, fdPath(ctx, t), 0, flag, 0], { msg: `mount propagation of ${m.destination}`, why: `${why}: propagation` });
-    close(ctx, t);
   }
+  close(ctx, t);
+  return dest;
 }
 
 const DEFAULT_DEVICES: Device[] = [
@@ -277,7 +274,7 @@ function createDevice(ctx: Ctx, root: Reg, dirFd: Reg, d: Device, why: string, u
   const name = d.path.slice(d.path.lastIndexOf('/') + 1);
   if (userns && d.type !== 'p') {
     const file = p.reg(d.path);
-    ensureInRoot(ctx, root, d.path, 'file', file);
+    ensureInRoot(ctx, root, d.path, 'file', file, { strict: IN_KERNEL_DIRS.test(d.path) });
     p.sys('mount', [p.str(d.path), fdPath(ctx, file), 0, C.MS_BIND, 0], { msg: `mount bind ${d.path} on ${d.path}`, why: `${why}: bound from the host (no mknod in a user namespace)` });
     close(ctx, file);
     return;
@@ -312,7 +309,8 @@ function setupDev(ctx: Ctx, root: Reg, cfg: InitConfig): void {
   const dirOf = (d: Device) => d.path.slice(0, d.path.lastIndexOf('/')) || '/';
   for (const dir of [...new Set(wanted.map(([d]) => dirOf(d)))]) {
     const dirFd = p.reg(dir);
-    ensureInRoot(ctx, root, dir, 'dir', dirFd);
+    // In /dev (the usual place) through no symlink, as mounts there.
+    ensureInRoot(ctx, root, dir, 'dir', dirFd, { strict: IN_KERNEL_DIRS.test(dir) });
     for (const [d, why] of wanted.filter(([x]) => dirOf(x) === dir)) createDevice(ctx, root, dirFd, d, why, cfg.userns);
     close(ctx, dirFd);
   }
@@ -322,7 +320,7 @@ function setupDev(ctx: Ctx, root: Reg, cfg: InitConfig): void {
   if (existsSync('/proc/kcore')) links.push(['/proc/kcore', 'core']);
   if (cfg.mounts.some((m) => m.destination.replace(/\/+$/, '') === '/dev/pts')) links.push(['pts/ptmx', 'ptmx']);
   const dev = p.reg('/dev');
-  ensureInRoot(ctx, root, '/dev', 'dir', dev);
+  ensureInRoot(ctx, root, '/dev', 'dir', dev, { strict: true });
   for (const [target, name] of links) {
     const next = p.label('next link');
     p.sys('symlinkat', [p.str(target), dev, p.str(name)], { msg: `symlink /dev/${name} -> ${target}`, why: 'default /dev link (runtime-spec)', unless: { errno: EEXIST, goto: next } });
@@ -384,8 +382,8 @@ export function prepareRootfs(ctx: Ctx, input: RootfsInput, hooks: RootfsHooks):
   p.sys('openat', [AT_FDCWD, p.str(cfg.rootfs), C.O_PATH | C.O_DIRECTORY | C.O_CLOEXEC], { dst: root, msg: `open ${cfg.rootfs}` });
   const earlier: string[] = [];
   cfg.mounts.forEach((m, i) => {
-    mountOne(ctx, root, m, i, input, mounts, earlier);
-    earlier.push(m.destination.replace(/\/+$/, '') || '/');
+    const at = mountOne(ctx, root, m, i, input, mounts, earlier);
+    earlier.push(at.replace(/\/+$/, '') || '/');
   });
   setupDev(ctx, root, cfg);
   ensureCwd(ctx, cfg, root);
@@ -476,10 +474,10 @@ export function finalizeRootfs(ctx: Ctx, cfg: InitConfig): void {
       p.load(type, stat, 4, STAT_MODE);
       p.alu(type, AluOp.And, type, C.S_IFMT);
       p.jne(type, C.S_IFDIR, file);
-      p.sys('fsopen', [p.str('tmpfs'), C.FSOPEN_CLOEXEC], { dst: fs, msg: 'fsopen tmpfs' });
+      p.sys('fsopen', [p.str('tmpfs'), C.FSOPEN_CLOEXEC, A1], { dst: fs, msg: 'fsopen tmpfs to mask {text}', textArg: 2 });
       // The source a mount(2) of it would show (runc masks with "tmpfs").
-      p.sys('fsconfig', [fs, C.FSCONFIG_SET_STRING, p.str('source'), p.str('tmpfs'), 0], { msg: 'fsconfig tmpfs source' });
-      p.sys('fsconfig', [fs, C.FSCONFIG_CMD_CREATE, 0, 0, 0], { msg: 'fsconfig tmpfs create' });
+      p.sys('fsconfig', [fs, C.FSCONFIG_SET_STRING, p.str('source'), p.str('tmpfs'), 0, A1], { msg: 'fsconfig tmpfs source to mask {text}', textArg: 5 });
+      p.sys('fsconfig', [fs, C.FSCONFIG_CMD_CREATE, 0, 0, 0, A1], { msg: 'fsconfig tmpfs create to mask {text}', textArg: 5 });
       p.sys('fsmount', [fs, C.FSMOUNT_CLOEXEC, C.MOUNT_ATTR_RDONLY, A1], { dst: mnt, msg: 'fsmount mask {text}', textArg: 3 });
       p.sys('close', [fs]);
       p.sys('move_mount', [mnt, p.str(''), A0, p.str(''), C.MOVE_MOUNT_F_EMPTY_PATH | C.MOVE_MOUNT_T_EMPTY_PATH, A1], { msg: 'move_mount mask {text}', textArg: 5 });
@@ -487,10 +485,7 @@ export function finalizeRootfs(ctx: Ctx, cfg: InitConfig): void {
       p.ret();
       p.bind(file);
       p.jne(nullDev, -1, verified);
-      const rootFd = p.reg('/ for /dev/null');
-      p.sys('openat', [AT_FDCWD, p.str('/'), C.O_PATH | C.O_DIRECTORY | C.O_CLOEXEC], { dst: rootFd, msg: 'open /' });
-      openDevice(ctx, rootFd, { path: '/dev/null', type: 'c', major: 1, minor: 3 }, nullDev, stat);
-      p.sys('close', [rootFd]);
+      openDevice(ctx, root, { path: '/dev/null', type: 'c', major: 1, minor: 3 }, nullDev, stat);
       p.bind(verified);
       p.sys('open_tree', [nullDev, p.str(''), C.OPEN_TREE_CLONE | C.O_CLOEXEC | C.AT_EMPTY_PATH, A1], { dst: mnt, msg: 'open_tree mask {text} with /dev/null', textArg: 3 });
       p.sys('move_mount', [mnt, p.str(''), A0, p.str(''), C.MOVE_MOUNT_F_EMPTY_PATH | C.MOVE_MOUNT_T_EMPTY_PATH, A1], { msg: 'move_mount mask {text} with /dev/null', textArg: 5 });
@@ -498,6 +493,10 @@ export function finalizeRootfs(ctx: Ctx, cfg: InitConfig): void {
       p.ret();
     });
     each(cfg.maskedPaths, 'masked path', 'linux.maskedPaths', routine);
+    const unused = p.label('/dev/null not opened');
+    p.jeq(nullDev, -1, unused);
+    close(ctx, nullDev);
+    p.bind(unused);
   }
   close(ctx, root);
 }
