@@ -65,7 +65,11 @@ export function sendListenerToAgent(s: StoredSeccomp, pid: number, listener: num
       ...(s.listenerMetadata ? { metadata: s.listenerMetadata } : {}),
       state,
     };
-    sys.sendFd(sock, listener, JSON.stringify(message));
+    try {
+      sys.sendFd(sock, listener, JSON.stringify(message));
+    } catch (e) {
+      throw new RuntimeError(`linux.seccomp.listenerPath: sending the listener to the seccomp agent at ${path}: ${(e as Error).message}`);
+    }
   } finally {
     if (sock >= 0) closeSync(sock);
   }

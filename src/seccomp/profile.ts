@@ -126,9 +126,10 @@ export function seccompProblems(s: Seccomp, at = '/linux/seccomp'): string[] {
     errnoCheck(rule.action, rule.errnoRet, `${where}/errnoRet`);
     rule.names.forEach((name, k) => {
       if (!name) out.push(`${where}/names/${k}: empty string is not a valid syscall`);
-      // The init reports the listener fd to the runtime with write(2):
-      // notified, that write would wait for an agent that never gets the fd.
-      if (name === 'write' && rule.action === 'SCMP_ACT_NOTIFY') out.push(`${where}/names/${k}: SCMP_ACT_NOTIFY cannot be used for the write syscall`);
+      // The init hands the listener to the runtime with sendmsg(2), under
+      // the filter: notified, it would wait for an agent that has no
+      // listener yet. write: runc's rule (the init writes its error records).
+      if ((name === 'write' || name === 'sendmsg') && rule.action === 'SCMP_ACT_NOTIFY') out.push(`${where}/names/${k}: SCMP_ACT_NOTIFY cannot be used for the ${name} syscall`);
     });
     (rule.args ?? []).forEach((arg, j) => {
       if (arg.index > 5) out.push(`${where}/args/${j}/index: a syscall has six arguments (0 to 5), not ${arg.index}`);
