@@ -2,22 +2,22 @@
 // directory and exec fifo, starts the init in its namespaces, feeds it the
 // normalized config over the sync channel and returns once it is ready, or
 // removes every trace of the container when anything fails.
-import { chmodSync, closeSync, openSync, writeSync } from 'node:fs';
-import { O_CLOEXEC, O_DIRECTORY, O_PATH, O_RDONLY, O_WRONLY } from '../linux/constants';
+import { chmodSync, closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { O_CLOEXEC, O_PATH } from '../linux/constants';
 import { resolve } from 'node:path';
 import { RuntimeError } from '../errors';
+import { errnoName } from '../linux/errors';
 import { linux as sys } from '../linux/libc';
 import type { CloneOptions } from '../linux/clone';
 import { debug, debugging, warn } from '../log';
 import { Request } from '../plan/steps';
 import { Store, type CreateProgress, type StoredState } from '../state/store';
-import { InitChannel } from './init-channel';
+import { InitChannel, logTrace } from './init-channel';
 import { readSpec, specText } from './spec-file';
-import { connectConsole, killChild, spawnInit, writeIdMaps, writePidFile } from './spawn';
+import { prepareInit } from './prepare';
+import { connectConsole, initImage, killChild, placeInit, spawnInit, writeIdMaps, writePidFile } from './spawn';
 import { SPEC_VERSION } from '../version';
 import type { CgroupManager } from '../cgroups';
-
-const SIGSYS = 31;
 
 export interface CreateOptions {
   root: string;
@@ -32,65 +32,18 @@ export interface CreateOptions {
   stdio?: number[];
 }
 
-/** Why the init ended before it was ready; `filtered`: it had a seccomp filter to install. */
-function initDied(status: number | null, filtered: boolean): string {
-  if (status === null) return 'container init exited before it was ready (still running)';
-  const { waitOutcome } = require('../linux/signals') as typeof import('../linux/signals');
+/**
+ * Why the init ended before it was ready; `filtered`: it had a seccomp
+ * filter to install. Before its program runs, the clone trampoline exits
+ * with the errno of what failed (joining a namespace, exec of the image).
+ */
+function initDied(status: number, filtered: boolean): string {
+  const { SIGSYS, signalName, waitOutcome } = require('../linux/signals') as typeof import('../linux/signals');
   const o = waitOutcome(status);
   if (filtered && o.signal === SIGSYS) {
     return 'container init was killed by SIGSYS: a syscall it made after installing linux.seccomp is refused by the profile';
   }
-  return `container init exited before it was ready (${o.code !== null ? `exit status ${o.code}` : `signal ${o.signal}`})`;
-}
-
-/** fds handed over by socket activation (systemd's LISTEN_FDS), passed on as runc does. */
-function socketActivationFds(): number {
-  const n = Number(process.env.LISTEN_FDS);
-  if (!Number.isInteger(n) || n <= 0 || Number(process.env.LISTEN_PID) !== process.pid) return 0;
-  return n;
-}
-
-/**
- * Who moves the init into which hierarchy of its cgroup. Moving a whole
- * process takes a global lock whose first writer waits for an RCU grace
- * period (10-20 ms measured here), so nothing is moved that way:
- * - each cgroup v1 hierarchy: the init writes "0" to `tasks`, through an
- *   fd the runtime opened (a single thread moving itself takes no such
- *   lock; the write is checked against the opener, so this works from a
- *   user namespace too);
- * - the cgroup2 tree (of a v2 or a hybrid host): the init starts there,
- *   cloned with CLONE_INTO_CGROUP on an fd of its directory. Only where
- *   the kernel lacks clone3 does the runtime write its pid to
- *   cgroup.procs after the clone (`byRuntime`).
- */
-export function placeInit(cgroup: CgroupManager): { tasks: { fd: number; dir: string }[]; into: number; byRuntime: string[] } {
-  const paths = cgroup.paths();
-  const tasks: { fd: number; dir: string }[] = [];
-  let into = -1;
-  const byRuntime: string[] = [];
-  try {
-    for (const [h, dir] of Object.entries(paths)) {
-      if (cgroup.version === 1 && h !== '') tasks.push({ fd: openSync(`${dir}/tasks`, O_WRONLY | O_CLOEXEC), dir });
-      else if (into < 0) {
-        into = openSync(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        byRuntime.push(h);
-      } else byRuntime.push(h);
-    }
-  } catch (e) {
-    for (const fd of [into, ...tasks.map((t) => t.fd)]) if (fd >= 0) closeSync(fd);
-    throw new RuntimeError(`join cgroup: open: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  return { tasks, into, byRuntime };
-}
-
-let imageFd = -1;
-/** tsrun-init's image, in a sealed memfd: the container never sees a file of the host's as its init. */
-export function initImage(): number {
-  if (imageFd < 0) {
-    const { INTERP_ELF } = require('../native/images.generated') as typeof import('../native/images.generated');
-    imageFd = sys.sealedMemfd('tsrun-init', Buffer.from(INTERP_ELF, 'base64'), true);
-  }
-  return imageFd;
+  return `container init exited before it was ready (${o.code !== null ? `exit status ${o.code}${o.code ? `: ${errnoName(o.code)}` : ''}` : signalName(o.signal) ?? `signal ${o.signal}`})`;
 }
 
 /**
@@ -126,7 +79,7 @@ export function create(opts: CreateOptions): StoredState {
   store.dir(opts.id); // validates the id before anything else
   const bundle = resolve(opts.bundle ?? '.');
   const raw = readSpec(bundle);
-  const { normalize, validateSpec } = require('./config') as typeof import('./config');
+  const { validateSpec } = require('./config') as typeof import('./config');
   // runc reports a bad config before a taken id.
   const spec = validateSpec(raw, bundle);
   timeline?.mark('validate');
@@ -142,7 +95,7 @@ export function create(opts: CreateOptions): StoredState {
   let cgroup: CgroupManager | null = null;
   const received: number[] = [];
   let program: import('../init/program').Program | null = null;
-  const { setupNotifySocket } = require('./notify') as typeof import('./notify');
+  const { notifyDir } = require('./notify') as typeof import('./notify');
   const { destroyCgroup, newCgroup, recordCgroup } = require('./cgroup') as typeof import('./cgroup');
   const { processStartTime } = require('../state/status') as typeof import('../state/status');
   try {
@@ -151,28 +104,16 @@ export function create(opts: CreateOptions): StoredState {
     // Not subject to the umask: the init may open it as the container's user.
     chmodSync(fifo, 0o622);
     fifoFd = openSync(fifo, O_PATH | O_CLOEXEC);
-    const listenFds = socketActivationFds();
-    const preserveFds = listenFds + (opts.preserveFds ?? 0);
     // From here on, what exists on the host is recorded first (see CreateProgress).
     const progress: CreateProgress = {};
-    const n = normalize(spec, bundle, fifoFd, { id: opts.id, noPivot: Boolean(opts.noPivot), preserveFds });
-    const seccomp = spec.linux?.seccomp ? (require('./seccomp') as typeof import('./seccomp')).compileForContainer(spec.linux.seccomp, specText(raw)) : undefined;
-    if (seccomp) n.init.seccomp = { filter: seccomp.filter, flags: seccomp.flags };
-    // With a terminal the pty is the process's stdio: the init gets none of
-    // ours (a caller waiting for the end of our stdout would wait for the
-    // container's).
+    const { n, seccomp, idmapped, notifySocket, listenFds } = prepareInit(spec, {
+      id: opts.id, bundle, text: specText(raw), noPivot: Boolean(opts.noPivot), preserveFds: opts.preserveFds ?? 0, fifoFd,
+      stateDir: store.dir(opts.id), stdio: opts.stdio ?? [], console: () => (consoleFd = connectConsole(opts.consoleSocket)),
+    });
+    const preserveFds = listenFds + (opts.preserveFds ?? 0);
+    const stdio = n.init.stdio ?? [];
     const terminal = Boolean(spec.process?.terminal);
-    const stdio = terminal ? [] : opts.stdio ?? [];
-    if (stdio.length) n.init.stdio = stdio;
-    if (listenFds && n.init.process) n.init.process.env.push(`LISTEN_FDS=${listenFds}`, 'LISTEN_PID=1');
-    const notifySocket = setupNotifySocket(n.init, store.dir(opts.id));
-    const idmap = require('./idmap') as typeof import('./idmap');
-    const idmapped = idmap.idmappedMounts(spec, n.init);
-    n.init.idmappedMounts = idmapped.map((w) => w.index);
-    if (n.init.process && spec.process?.terminal) {
-      consoleFd = connectConsole(opts.consoleSocket);
-      n.init.console = { socketFd: consoleFd, height: spec.process.consoleSize?.height, width: spec.process.consoleSize?.width };
-    }
+    if (notifySocket) mkdirSync(notifyDir(store.dir(opts.id)), { mode: 0o755 });
     timeline?.mark('prepare');
     // The cgroup first: the init writes itself into its v1 hierarchies.
     cgroup = newCgroup(opts.id, spec.linux?.cgroupsPath, Boolean(opts.systemdCgroup));
@@ -241,19 +182,19 @@ export function create(opts: CreateOptions): StoredState {
     for (const fd of [consoleFd, fifoFd, ...tasks.map((t) => t.fd)]) if (fd >= 0) closeSync(fd);
     consoleFd = fifoFd = -1;
     tasks = [];
-    if (idmapped.length) idmap.sendIdmappedMounts(idmapped, n.init, pid, parent);
+    if (idmapped.length) (require('./idmap') as typeof import('./idmap')).sendIdmappedMounts(idmapped, n.init, pid, parent);
     timeline?.mark('program');
-    const explainer = seccomp ? (require('../plan/errors') as typeof import('../plan/errors')).filterExplainer(seccomp.filter) : null;
     for (;;) {
       const msg = ch.next();
       if (msg.kind === 'eof') {
-        const status = sys.waitpid(pid, false);
+        // Blocking: a status, never null.
+        const status = sys.waitpid(pid, false) ?? 0;
         pid = 0;
         throw new RuntimeError(initDied(status, Boolean(seccomp)));
       }
       if (msg.kind === 'error') {
-        const { describeRecord } = require('../plan/errors') as typeof import('../plan/errors');
-        throw new RuntimeError(describeRecord(msg.record, explainer));
+        const { describeRecord, filterExplainer } = require('../plan/errors') as typeof import('../plan/errors');
+        throw new RuntimeError(describeRecord(msg.record, seccomp ? filterExplainer(seccomp.filter) : null));
       }
       received.push(...msg.fds);
       if (msg.code === Request.Ready) break;
@@ -285,12 +226,17 @@ export function create(opts: CreateOptions): StoredState {
       ch.ack();
     }
     timeline?.mark('init');
-    if (traceFd >= 0) logTrace(traceFd, program);
+    if (traceFd >= 0) {
+      logTrace(traceFd, program);
+      closeSync(traceFd);
+      traceFd = -1;
+    }
     timeline?.mark('trace');
     closeSync(parent);
     parent = -1;
-    const startTime = processStartTime(pid);
-    if (startTime === null) throw new RuntimeError('container init exited before it was ready');
+    // Read right after the clone: the init is our child, not reaped, so it is still this process.
+    const startTime = progress.startTime;
+    if (startTime === undefined) throw new RuntimeError('container init exited before it was ready');
     const state: StoredState = {
       ociVersion: SPEC_VERSION,
       id: opts.id,
@@ -304,7 +250,7 @@ export function create(opts: CreateOptions): StoredState {
       hasProcess: Boolean(spec.process),
       process: spec.process,
       notifySocket: notifySocket ?? undefined,
-      cgroup: cgroup ? recordCgroup(cgroup, spec.linux?.cgroupsPath, Boolean(opts.systemdCgroup)) : undefined,
+      cgroup: progress.cgroup,
       hooks: spec.hooks?.poststart || spec.hooks?.poststop ? { poststart: spec.hooks.poststart, poststop: spec.hooks.poststop } : undefined,
       seccomp,
     };
@@ -325,29 +271,6 @@ export function create(opts: CreateOptions): StoredState {
     } catch (e) { warn(`remove cgroup: ${(e as Error).message}`); }
     store.remove(opts.id);
     throw err;
-  }
-}
-
-function describeInsn(insn: import('../init/program').Insn): string {
-  const { showArg } = require('../plan/print') as typeof import('../plan/print');
-  return `${insn.name}(${insn.args.map(showArg).join(', ')})`;
-}
-
-/** With --debug: each syscall step the init ran, as the plan numbers them, and its result. */
-function logTrace(fd: number, program: import('../init/program').Program): void {
-  const { readSync, fstatSync } = require('node:fs') as typeof import('node:fs');
-  const size = fstatSync(fd).size;
-  const buf = Buffer.alloc(size);
-  let got = 0;
-  while (got < size) {
-    const r = readSync(fd, buf, got, size - got, got);
-    if (r <= 0) break;
-    got += r;
-  }
-  for (let off = 0; off + 16 <= got; off += 16) {
-    const step = buf.readUInt32LE(off);
-    const insn = program.insns[step];
-    debug(`init step ${step}: ${insn ? describeInsn(insn) : '?'} = ${buf.readBigInt64LE(off + 8)}`);
   }
 }
 

@@ -15,11 +15,11 @@ import type { Process } from '../spec/types';
 import { CAPABILITIES } from '../spec/capabilities';
 import { debugging } from '../log';
 import { Request } from '../plan/steps';
-import { InitChannel } from './init-channel';
+import { InitChannel, logTrace } from './init-channel';
 import { normalizeProcess } from './config';
 import { hookState, loadContainer } from './load';
 import { loadCgroup } from './cgroup';
-import { cloneInit, connectConsole, killChild, withFdsPassed, writePidFile } from './spawn';
+import { cloneInit, connectConsole, initImage, killChild, placeInit, withFdsPassed, writePidFile } from './spawn';
 import { StdioRelay } from './relay';
 import { waitForChild } from './wait';
 
@@ -139,6 +139,7 @@ export async function exec(opts: ExecOptions): Promise<number> {
   let consoleFd = -1;
   let mntNs = -1;
   let traceFd = -1;
+  let traced: import('../init/program').Program | null = null;
   let tasks: { fd: number; dir: string }[] = [];
   let into = -1;
   const received: number[] = [];
@@ -149,7 +150,6 @@ export async function exec(opts: ExecOptions): Promise<number> {
     if (spec.terminal) consoleFd = connectConsole(opts.consoleSocket);
     else if (!opts.detach) relay = StdioRelay.open();
     const cgroup = loadCgroup(state);
-    const { placeInit, initImage } = require('./create') as typeof import('./create');
     const placement = cgroup ? placeInit(cgroup) : { tasks: [], into: -1, byRuntime: [] };
     into = placement.into;
     tasks = placement.tasks;
@@ -179,6 +179,7 @@ export async function exec(opts: ExecOptions): Promise<number> {
     });
     const ch = new InitChannel(parent);
     ch.send(program.encode());
+    traced = program;
     for (const fd of [consoleFd, mntNs, ...tasks.map((t) => t.fd)]) if (fd >= 0) closeSync(fd);
     consoleFd = mntNs = -1;
     tasks = [];
@@ -198,10 +199,14 @@ export async function exec(opts: ExecOptions): Promise<number> {
       if (msg.code === Request.SeccompListener) {
         const { sendListenerToAgent } = require('./seccomp') as typeof import('./seccomp');
         sendListenerToAgent(state.seccomp!, pid, msg.fds[0], hookState(state, 'running'));
+      } else {
+        throw fail(`sync: unknown request ${msg.code} from the init`);
       }
       for (const fd of received.splice(0)) closeSync(fd);
       ch.ack();
     }
+    if (traceFd >= 0) logTrace(traceFd, program);
+    traced = null;
     if (!execing) {
       const status = sys.waitpid(pid, false) ?? 0;
       pid = 0;
@@ -209,6 +214,7 @@ export async function exec(opts: ExecOptions): Promise<number> {
       throw fail(`exec: the process failed before it could start${code ? ` (${errnoName(code)})` : ''}`);
     }
   } catch (e) {
+    if (traceFd >= 0 && traced) logTrace(traceFd, traced);
     if (pid > 0) killChild(pid);
     relay?.close();
     throw e instanceof RuntimeError ? e : fail((e as Error).message);

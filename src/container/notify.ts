@@ -2,7 +2,7 @@
 // runs with NOTIFY_SOCKET set, the container gets a socket of its own,
 // <state>/notify/notify.sock bind-mounted read-only at /run/notify, and
 // `start` relays the container's READY=1 (with MAINPID) to the host socket.
-import { chmodSync, closeSync, mkdirSync, openSync, rmSync } from 'node:fs';
+import { chmodSync, closeSync, openSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { RuntimeError } from '../errors';
 import * as C from '../linux/constants';
@@ -12,13 +12,11 @@ import type { InitConfig } from '../init/config';
 const IN_CONTAINER = '/run/notify/notify.sock';
 
 /** Adds the socket's mount and env to the init config; returns the host socket to relay to. */
-export function setupNotifySocket(init: InitConfig, stateDir: string): string | null {
+export function notifySocketMount(init: InitConfig, stateDir: string): string | null {
   const host = process.env.NOTIFY_SOCKET;
   if (!host || !init.process) return null;
-  const dir = join(stateDir, 'notify');
-  mkdirSync(dir, { mode: 0o755 });
   init.mounts.push({
-    source: dir, destination: '/run/notify', type: null, data: null, bind: true, propagation: [],
+    source: notifyDir(stateDir), destination: '/run/notify', type: null, data: null, bind: true, propagation: [],
     flags: C.MS_BIND | C.MS_NOSUID | C.MS_NODEV | C.MS_NOEXEC | C.MS_RDONLY,
   });
   init.process.env = init.process.env.filter((e) => !e.startsWith('NOTIFY_SOCKET='));
@@ -26,9 +24,12 @@ export function setupNotifySocket(init: InitConfig, stateDir: string): string | 
   return host;
 }
 
+/** The directory notifySocketMount binds into the container: made by create, in the state directory. */
+export const notifyDir = (stateDir: string): string => join(stateDir, 'notify');
+
 /** Binds the container's notify socket; call before releasing the container. */
 export function bindNotifySocket(stateDir: string): number {
-  const dir = openSync(join(stateDir, 'notify'), C.O_PATH | C.O_DIRECTORY | C.O_CLOEXEC);
+  const dir = openSync(notifyDir(stateDir), C.O_PATH | C.O_DIRECTORY | C.O_CLOEXEC);
   try {
     // Through the directory's fd: the full path may pass sun_path's 108 bytes.
     const path = `/proc/self/fd/${dir}/notify.sock`;

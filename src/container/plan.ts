@@ -1,12 +1,13 @@
 // `tsrun plan --bundle DIR`: what `create` would do with a bundle, without
-// doing any of it. The container's program is built by the same function
-// create uses (plan/init.ts), from the same normalized config; only the
+// doing any of it. The container's program is built by the same functions
+// create uses (prepare.ts, then plan/init.ts); only the
 // numbers create learns as it goes (fds, the init's pid) are placeholders,
 // shown by name.
 import { resolve } from 'node:path';
 import { NAMESPACES } from '../linux/constants';
 import type { HostStep } from '../plan/print';
 import { readSpec, specText } from './spec-file';
+import { prepareInit } from './prepare';
 
 export interface PlanOptions {
   root: string;
@@ -25,26 +26,20 @@ export function plan(opts: PlanOptions): string {
   const bundle = resolve(opts.bundle ?? '.');
   const id = opts.id ?? 'plan';
   const raw = readSpec(bundle);
-  const { normalize, validateSpec } = require('./config') as typeof import('./config');
+  const { validateSpec } = require('./config') as typeof import('./config');
   const spec = validateSpec(raw, bundle);
-  const preserveFds = opts.preserveFds ?? 0;
-  const n = normalize(spec, bundle, FIFO, { id, noPivot: Boolean(opts.noPivot), preserveFds });
+  const stateDir = `${opts.root}/${id}`;
+  const { n, seccomp, idmapped, notifySocket } = prepareInit(spec, {
+    id, bundle, text: specText(raw), noPivot: Boolean(opts.noPivot), preserveFds: opts.preserveFds ?? 0, fifoFd: FIFO,
+    stateDir, stdio: [], console: () => CONSOLE,
+  });
   const runtime: HostStep[] = [];
   const step = (what: string, why = '') => runtime.push({ what, why });
   step('validate config.json: the runtime-spec schema, then the checks a schema cannot express', 'config.json');
-  step(`create the state directory ${opts.root}/${id} (0700) and its exec fifo (0622)`, 'the container id');
-  const seccomp = spec.linux?.seccomp ? (require('./seccomp') as typeof import('./seccomp')).compileForContainer(spec.linux.seccomp, specText(raw)) : undefined;
-  if (seccomp) {
-    n.init.seccomp = { filter: seccomp.filter, flags: seccomp.flags };
-    step(`compile the seccomp profile to BPF: ${Buffer.from(seccomp.filter, 'base64').length / 8} instructions, flags 0x${seccomp.flags.toString(16)}`, 'linux.seccomp');
-  }
-  if (n.init.process && spec.process?.terminal) {
-    n.init.console = { socketFd: CONSOLE, height: spec.process.consoleSize?.height, width: spec.process.consoleSize?.width };
-    step('connect to --console-socket; the init sends the pty master there', 'process.terminal');
-  }
-  const idmap = require('./idmap') as typeof import('./idmap');
-  const idmapped = idmap.idmappedMounts(spec, n.init);
-  n.init.idmappedMounts = idmapped.map((w) => w.index);
+  step(`create the state directory ${stateDir} (0700) and its exec fifo (0622)`, 'the container id');
+  if (seccomp) step(`compile the seccomp profile to BPF: ${Buffer.from(seccomp.filter, 'base64').length / 8} instructions, flags 0x${seccomp.flags.toString(16)}`, 'linux.seccomp');
+  if (n.init.console) step('connect to --console-socket; the init sends the pty master there', 'process.terminal');
+  if (notifySocket) step(`make ${stateDir}/notify, bound on the container's /run/notify: its notify socket, relayed to ${notifySocket} at start`, 'NOTIFY_SOCKET');
   const { newCgroup } = require('./cgroup') as typeof import('./cgroup');
   const cgroup = newCgroup(id, spec.linux?.cgroupsPath, Boolean(opts.systemdCgroup));
   const paths = cgroup.enabled ? cgroup.paths() : null;
@@ -68,7 +63,8 @@ export function plan(opts: PlanOptions): string {
   step(`clone tsrun-init in new namespaces: ${flags.join(', ') || 'none'}${joins.length ? `; ${joins.join('; ')}` : ''}`, 'linux.namespaces');
   if (n.userns) step(`write the init's uid_map ${JSON.stringify(n.userns.uidMap.trim())} and gid_map ${JSON.stringify(n.userns.gidMap.trim())}, then let it exec`, 'linux.uidMappings, linux.gidMappings');
   if (byRuntime.length) step(`the init starts in ${byRuntime[0]} (clone3 with CLONE_INTO_CGROUP; on a kernel without clone3, its pid is written to cgroup.procs)`, 'linux.cgroupsPath (cgroup2)');
-  step(`send the init its program: ${'<below>'}`, '');
+  const send = runtime.length;
+  step('send the init its program', '');
   for (const w of idmapped) step(`make mounts[${w.index}] idmapped (open_tree, mount_setattr in the init's mount namespace) and send its fd`, `mounts[${w.index}].options: idmap`);
   if (n.init.runtimeHooks) step('on the init\'s request: run the prestart and createRuntime hooks', 'hooks.prestart, hooks.createRuntime');
   if (n.init.mounts.some((m) => m.copyUp)) step('on the init\'s request: copy what a tmpcopyup mount covers into its tmpfs', 'mounts[].options: tmpcopyup');
@@ -82,7 +78,7 @@ export function plan(opts: PlanOptions): string {
     cgroupPaths: paths,
     hookState: n.init.hookState,
   }).program;
-  runtime.find((s) => s.what.includes('<below>'))!.what = `send the init its program: ${program.insns.length} steps, ${program.encode().length} bytes`;
+  runtime[send].what = `send the init its program: ${program.insns.length} steps, ${program.encode().length} bytes`;
   const { planJson, planText } = require('../plan/print') as typeof import('../plan/print');
   return (opts.format === 'json' ? planJson : planText)({ bundle, runtime, init: program });
 }

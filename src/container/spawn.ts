@@ -7,7 +7,8 @@ import { userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { RuntimeError } from '../errors';
 import { cloneExecPlaced, type CloneOptions } from '../linux/clone';
-import { CLONE_NEWPID, O_CLOEXEC, O_RDONLY } from '../linux/constants';
+import { CLONE_NEWPID, O_CLOEXEC, O_DIRECTORY, O_RDONLY, O_WRONLY } from '../linux/constants';
+import type { CgroupManager } from '../cgroups';
 import { linux as sys } from '../linux/libc';
 
 
@@ -21,10 +22,13 @@ import { linux as sys } from '../linux/libc';
  * leftover process would never reach end of file).
  */
 export function withFdsPassed<T>(syncFd: number, preserveFds: number, more: number[], clone: () => T, { stdio = true } = {}): T {
+  // Every fd of ours above the preserved ones, whoever opened it (Node,
+  // koffi, a library), goes no further than the clone; the init's program
+  // does the same again as its first step.
   sys.closeRangeCloexec(3 + preserveFds);
   // Node marks inherited fds close-on-exec at start-up. Without ours as
-  // its stdio (a terminal's pty takes their place), the child's Node
-  // opens /dev/null for 0, 1 and 2.
+  // its stdio (a terminal's pty takes their place), the init opens
+  // /dev/null for 0, 1 and 2 (openStdio in plan/init.ts).
   for (let fd = stdio ? 0 : 3; fd < 3 + preserveFds; fd++) {
     try { sys.fcntlSetCloexec(fd, false); } catch { /* not open */ }
   }
@@ -122,4 +126,48 @@ export function writePidFile(path: string, pid: number): void {
     rmSync(tmp, { force: true });
     throw e;
   }
+}
+
+/**
+ * Who moves the init into which hierarchy of its cgroup. Moving a whole
+ * process takes a global lock whose first writer waits for an RCU grace
+ * period (10-20 ms measured here), so nothing is moved that way:
+ * - each cgroup v1 hierarchy: the init writes "0" to `tasks`, through an
+ *   fd the runtime opened (a single thread moving itself takes no such
+ *   lock; the write is checked against the opener, so this works from a
+ *   user namespace too);
+ * - the cgroup2 tree (of a v2 or a hybrid host): the init starts there,
+ *   cloned with CLONE_INTO_CGROUP on an fd of its directory. Only where
+ *   the kernel lacks clone3 does the runtime write its pid to
+ *   cgroup.procs after the clone (`byRuntime`).
+ */
+export function placeInit(cgroup: CgroupManager): { tasks: { fd: number; dir: string }[]; into: number; byRuntime: string[] } {
+  const paths = cgroup.paths();
+  const tasks: { fd: number; dir: string }[] = [];
+  let into = -1;
+  const byRuntime: string[] = [];
+  let path = '';
+  try {
+    for (const [h, dir] of Object.entries(paths)) {
+      if (cgroup.version === 1 && h !== '') tasks.push({ fd: openSync(path = `${dir}/tasks`, O_WRONLY | O_CLOEXEC), dir });
+      else if (into < 0) {
+        into = openSync(path = dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        byRuntime.push(h);
+      } else byRuntime.push(h);
+    }
+  } catch (e) {
+    for (const fd of [into, ...tasks.map((t) => t.fd)]) if (fd >= 0) closeSync(fd);
+    throw new RuntimeError(`join cgroup: open ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  return { tasks, into, byRuntime };
+}
+
+let imageFd = -1;
+/** tsrun-init's image, in a sealed memfd: the container never sees a file of the host's as its init. */
+export function initImage(): number {
+  if (imageFd < 0) {
+    const { INTERP_ELF } = require('../native/images.generated') as typeof import('../native/images.generated');
+    imageFd = sys.sealedMemfd('tsrun-init', Buffer.from(INTERP_ELF, 'base64'), true);
+  }
+  return imageFd;
 }

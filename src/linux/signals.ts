@@ -32,6 +32,16 @@ export function parseSignal(raw: string): number | undefined {
   return undefined;
 }
 
+const NAMES: string[] = [];
+for (const [name, n] of Object.entries(SIGNALS)) NAMES[n] ??= `SIG${name}`;
+
+/** SIGKILL for 9; undefined for a number without a name (a real-time signal). */
+export function signalName(n: number): string | undefined {
+  return NAMES[n];
+}
+
+export const SIGSYS = SIGNALS.SYS;
+
 /** A waitpid(2) status: how the process ended. */
 export function waitOutcome(status: number): { code: number; signal: 0 } | { code: null; signal: number } {
   return (status & 0x7f) === 0 ? { code: (status >> 8) & 0xff, signal: 0 } : { code: null, signal: status & 0x7f };
