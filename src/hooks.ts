@@ -24,6 +24,12 @@ function envObject(env: string[] | undefined): Record<string, string> {
 }
 
 /** Runs one hook; throws an Error naming the hook and why it failed. */
+/** The last lines of a failed hook's stderr, as a suffix of its error (whoever ran it: the runtime or the init). */
+export function stderrTail(stderr: string): string {
+  const text = stderr.trim();
+  return text ? `: ${text.split('\n').slice(-3).join('; ')}` : '';
+}
+
 export function runHook(name: HookName, index: number, hook: Hook, state: HookState): void {
   const args = hook.args?.length ? hook.args : [hook.path];
   const r = spawnSync(hook.path, args.slice(1), {
@@ -36,10 +42,7 @@ export function runHook(name: HookName, index: number, hook: Hook, state: HookSt
     maxBuffer: 1 << 20,
   });
   const what = `${name} hook #${index} (${hook.path})`;
-  const detail = (): string => {
-    const err = r.stderr?.toString().trim();
-    return err ? `: ${err.split('\n').slice(-3).join('; ')}` : '';
-  };
+  const detail = (): string => stderrTail(r.stderr?.toString() ?? '');
   // A hook may exit without reading its stdin: EPIPE is not its failure.
   if (r.error && !((r.error as NodeJS.ErrnoException).code === 'EPIPE' && (r.status !== null || r.signal))) {
     const code = (r.error as NodeJS.ErrnoException).code;

@@ -53,9 +53,7 @@ export const debugging = (): boolean => debugEnabled;
  * else to stderr. Never to stderr beside a log file: at create, stderr is
  * the container's, and a warning of tsrun's would show in docker logs.
  */
-export function warn(msg: string): void {
-  write(sink.fd, format('warning', msg, sink.json));
-}
+export const warn = (msg: string): void => log('warning', msg);
 
 /** The final error: one record in the log, and plain lines on stderr. */
 export function logError(msg: string): void {

@@ -4,10 +4,10 @@
 // refused the call.
 import { errnoDescription, errnoName } from '../linux/errors';
 import { FILTERED_MARK, syscallName, type ErrorRecord } from '../init/program';
+import { signalName } from '../linux/signals';
+import { stderrTail } from '../hooks';
+import { HOOK_STDERR } from './hooks';
 
-const SIGNALS = ['', 'SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGILL', 'SIGTRAP', 'SIGABRT', 'SIGBUS', 'SIGFPE', 'SIGKILL', 'SIGUSR1', 'SIGSEGV',
-  'SIGUSR2', 'SIGPIPE', 'SIGALRM', 'SIGTERM', 'SIGSTKFLT', 'SIGCHLD', 'SIGCONT', 'SIGSTOP', 'SIGTSTP', 'SIGTTIN', 'SIGTTOU', 'SIGURG',
-  'SIGXCPU', 'SIGXFSZ', 'SIGVTALRM', 'SIGPROF', 'SIGWINCH', 'SIGIO', 'SIGPWR', 'SIGSYS'];
 
 const major = (rdev: bigint): bigint => ((rdev >> 8n) & 0xfffn) | ((rdev >> 32n) & ~0xfffn);
 const minor = (rdev: bigint): bigint => (rdev & 0xffn) | ((rdev >> 12n) & ~0xffn);
@@ -29,13 +29,7 @@ function describeNode(value: bigint): string {
   }
 }
 
-/** The last lines of a hook's stderr, as a suffix. */
-function stderrDetail(extra: Buffer): string {
-  const text = extra.toString('utf8').trim();
-  return text ? `: ${text.split('\n').slice(-3).join('; ')}` : '';
-}
-
-/** Something that can tell whether the container's filter returns errno for a syscall (init/seccomp.ts). */
+/** Something that can tell whether the container's filter returns errno for a syscall (filterExplainer below). */
 export interface RefusalExplainer {
   refuses(nr: number, errno: number): string | null;
 }
@@ -45,8 +39,8 @@ export function describeRecord(r: ErrorRecord, filter?: RefusalExplainer | null)
   let msg = (filtered ? r.msg.slice(0, -FILTERED_MARK.length) : r.msg)
     .replace('{value}', String(r.value))
     .replace('{node}', () => describeNode(r.value))
-    .replace('{signal}', SIGNALS[Number(r.value)] ?? String(r.value))
-    .replace('{stderr}', stderrDetail(r.extra))
+    .replace('{signal}', signalName(Number(r.value)) ?? String(r.value))
+    .replace(HOOK_STDERR, stderrTail(r.extra.toString('utf8')))
     .replace('{text}', r.extra.toString('utf8'));
   if (!msg) msg = r.nr !== null ? syscallName(r.nr) : `step ${r.step}`;
   if (r.errno) msg += `: ${errnoName(r.errno)}: ${errnoDescription(r.errno)}`;

@@ -8,8 +8,6 @@ import type { Hook } from '../spec/types';
 import { EACCES, ENOENT, resetSignals, type Ctx } from './steps';
 
 const CLONE_PIDFD = 0x1000;
-const P_PIDFD = 3;
-const WEXITED = 4;
 const CLD_EXITED = 1;
 const SIGKILL = 9;
 const SEEK_END = 2;
@@ -64,7 +62,7 @@ export function runHook(ctx: Ctx, kind: string, index: number, hook: Hook, state
   p.jne(n, 4, ran);
   const e = p.reg('exec errno');
   p.load(e, errno, 4);
-  p.sys('waitid', [P_PIDFD, pidfd, p.buf(128, 'siginfo'), WEXITED, 0]);
+  p.sys('waitid', [C.P_PIDFD, pidfd, p.buf(128, 'siginfo'), C.WEXITED, 0]);
   const notEnoent = p.label('not ENOENT');
   p.jne(e, ENOENT, notEnoent);
   p.fail(`${what}: no such file or directory`);
@@ -84,12 +82,12 @@ export function runHook(ctx: Ctx, kind: string, index: number, hook: Hook, state
     p.sys('poll', [pollfd, 1, hook.timeout * 1000], { dst: ready, msg: `${what}: poll`, why: `${why}.timeout` });
     p.jne(ready, 0, exited);
     p.sys('kill', [pid, SIGKILL], { msg: `${what}: kill` });
-    p.sys('waitid', [P_PIDFD, pidfd, p.buf(128, 'siginfo'), WEXITED, 0], { msg: `${what}: waitid` });
+    p.sys('waitid', [C.P_PIDFD, pidfd, p.buf(128, 'siginfo'), C.WEXITED, 0], { msg: `${what}: waitid` });
     p.fail(`${what}: timed out after ${hook.timeout}s, killed`);
     p.bind(exited);
   }
   const siginfo = p.buf(128, 'siginfo');
-  p.sys('waitid', [P_PIDFD, pidfd, siginfo, WEXITED, 0], { msg: `${what}: waitid` });
+  p.sys('waitid', [C.P_PIDFD, pidfd, siginfo, C.WEXITED, 0], { msg: `${what}: waitid` });
   p.sys('close', [pidfd]);
   const code = p.reg('si_code');
   const status = p.reg('si_status');

@@ -1,12 +1,11 @@
 // The container process as steps of the init's program: everything applied
 // before the init waits on the exec fifo, in runc's order, and the steps
 // between `start` and the final execve.
-import { closeSync, readSync } from 'node:fs';
+import { closeSync, readFileSync, readSync } from 'node:fs';
 import * as C from '../linux/constants';
 import { CAP_LAST } from '../spec/capabilities';
-import { AluOp, type Label, type Named, type Reg, type Ref } from '../init/program';
-import type { InitMount, InitProcess } from '../init/config';
-import type { InitSeccomp } from '../init/config';
+import { AluOp, type Label, type Reg, type Ref } from '../init/program';
+import type { InitMount, InitProcess, InitSeccomp } from '../init/config';
 import { linux as sys } from '../linux/libc';
 import { AT_FDCWD, EACCES, EBADF, EINVAL, ENOENT, EPERM, request, Request, resetSignals, STAT_MODE, STAT_SIZE, type Ctx } from './steps';
 
@@ -48,7 +47,7 @@ function readPasswd(rootfs: string, mounts: InitMount[]): string {
 }
 
 function readOr(path: string): string {
-  try { return require('node:fs').readFileSync(path, 'utf8') as string; } catch { return ''; }
+  try { return readFileSync(path, 'utf8'); } catch { return ''; }
 }
 
 /** HOME from the container's /etc/passwd when the config does not set it ("/" without one, as runc). */
@@ -330,4 +329,3 @@ export function execProcess(ctx: Ctx, pr: InitProcess, plan: ProcessPlan, preser
   p.sys('execve', [plan.path, p.strv(pr.args), p.strv(plan.env, `env[${plan.env.length}]`)], { msg: 'exec {text}', textArg: 0, why: 'process.args, process.env' });
 }
 
-export type { Named };
