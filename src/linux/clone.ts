@@ -11,7 +11,7 @@
 // child's own copy of our memory. x86_64 only, hence the guard.
 import koffi from './koffi';
 import { libc, cStringArray } from './libc';
-import { CLONE_VFORK, CLONE_VM, SIGCHLD } from './constants';
+import { AT_EMPTY_PATH, AT_FDCWD, CLONE_VFORK, CLONE_VM, SIGCHLD } from './constants';
 import { SyscallError } from './errors';
 import { clone3EnterAddress, encodeParams, trampolineAddress } from './trampoline';
 
@@ -44,8 +44,6 @@ const CLONE_INTO_CGROUP = 0x200000000n;
 const CLONE_ARGS_SIZE = 88;
 let clone3Fn: ReturnType<typeof koffi.proto> | undefined;
 
-const AT_FDCWD = -100;
-const AT_EMPTY_PATH = 0x1000;
 
 /**
  * Runs `program` (argv [program]) as a child in the namespaces named by
@@ -101,7 +99,6 @@ export function cloneExecPlaced(program: string, env: string[], nsFlags: number,
     } else if (r !== -38 /* ENOSYS: a kernel before 5.3 */) {
       throw new SyscallError('clone3', `${program} into its cgroup`, -r);
     }
-    void args.length;
   }
   if (!placed) {
     pid = cloneFn!(trampolineAddress(), top, nsFlags | share | SIGCHLD, params, null);

@@ -101,25 +101,14 @@ export const PR_CAP_AMBIENT_CLEAR_ALL = 4;
 export const SIG_SETMASK = 2;
 export const NSIG = 65;
 
-export const SYS_pivot_root = 155;
-export const SYS_setns = 308;
 export const SYS_pidfd_send_signal = 424;
 export const SYS_pidfd_open = 434;
-export const SYS_pidfd_getfd = 438;
-export const SYS_seccomp = 317;
-export const SYS_setgroups = 116;
-export const SYS_setresuid = 117;
-export const SYS_setresgid = 119;
 export const SECCOMP_SET_MODE_FILTER = 1;
 export const SECCOMP_FILTER_FLAG_NEW_LISTENER = 8;
 export const SYS_close_range = 436;
 export const SYS_openat2 = 437;
-export const SYS_capget = 125;
-export const SYS_ioprio_set = 251;
-export const SYS_sched_setattr = 314;
 export const SYS_bpf = 321;
 export const SYS_open_tree = 428;
-export const SYS_move_mount = 429;
 export const SYS_mount_setattr = 442;
 
 export const OPEN_TREE_CLONE = 1;
@@ -128,16 +117,11 @@ export const MOUNT_ATTR_IDMAP = 0x00100000;
 export const MOVE_MOUNT_F_EMPTY_PATH = 0x4;
 export const MOVE_MOUNT_T_EMPTY_PATH = 0x40;
 export const MOUNT_ATTR_RDONLY = 0x00000001;
-export const SYS_fsopen = 430;
-export const SYS_fsconfig = 431;
-export const SYS_fsmount = 432;
-export const SYS_fstatfs = 138;
 export const FSOPEN_CLOEXEC = 0x1;
 export const FSMOUNT_CLOEXEC = 0x1;
 export const FSCONFIG_SET_STRING = 1;
 export const FSCONFIG_CMD_CREATE = 6;
 export const PROC_SUPER_MAGIC = 0x9fa0;
-export const SYS_capset = 126;
 
 export const LINUX_CAPABILITY_VERSION_3 = 0x20080522;
 

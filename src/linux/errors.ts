@@ -61,20 +61,3 @@ export class SyscallError extends Error {
     this.call = call;
   }
 }
-
-/** Node's fs errors carry .code and .syscall; bring them to our message style. */
-export function describeFsError(err: unknown, what: string): Error {
-  const e = err as NodeJS.ErrnoException;
-  if (e && typeof e.code === 'string' && typeof e.errno === 'number') {
-    const n = constants.errno[e.code as keyof typeof constants.errno];
-    // The call and errno stay on the error: the init tells from them whether its seccomp filter refused it.
-    return Object.assign(new Error(`${what}: ${e.code}: ${n !== undefined ? errnoDescription(n) : e.message}`), { syscall: e.syscall, errno: n });
-  }
-  return err instanceof Error ? err : new Error(String(err));
-}
-
-/** Re-raises a SyscallError as `call arg` (the caller's view of what failed); other errors pass unchanged. */
-export function rethrowAs(err: unknown, call: string, arg: string): never {
-  if (err instanceof SyscallError) throw new SyscallError(call, arg, err.errno);
-  throw err;
-}

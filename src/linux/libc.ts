@@ -1,6 +1,7 @@
 // The real Syscalls, over glibc through koffi (loaded by ./koffi.ts);
 // callers get errors as SyscallError with the call, its key argument and
 // the errno name.
+import { writeSync } from 'node:fs';
 import koffi from './koffi';
 import * as C from './constants';
 import { SyscallError } from './errors';
@@ -36,7 +37,6 @@ const declarations = {
   sysOpenTree: () => libc.func('syscall', 'long', ['long', 'int', 'str', 'uint']),
   sysMountSetattr: () => libc.func('syscall', 'long', ['long', 'int', 'str', 'uint', 'void *', 'size_t']),
   memfdCreate: () => libc.func('int memfd_create(const char *name, unsigned int flags)'),
-  write: () => libc.func('long write(int fd, const void *buf, size_t len)'),
 };
 
 type Declared = { [K in keyof typeof declarations]: ReturnType<(typeof declarations)[K]> };
@@ -96,8 +96,6 @@ function unixSocket(type: number, op: 'bind' | 'connect', path: string): number 
 }
 
 
-
-
 export const linux: Syscalls = {
   setns(fd, nstype, what) { if (f.setns(fd, nstype) !== 0) fail('setns', what); },
   unshare(flags) { if (f.unshare(flags) !== 0) fail('unshare', '0x' + flags.toString(16)); },
@@ -138,11 +136,7 @@ export const linux: Syscalls = {
     if (fd < 0 && exec && koffi.errno() === 22 /* EINVAL: an older kernel */) fd = f.memfdCreate(name, C.MFD_CLOEXEC | C.MFD_ALLOW_SEALING);
     if (fd < 0) fail('memfd_create', name);
     try {
-      for (let off = 0; off < data.length;) {
-        const n = Number(f.write(fd, data.subarray(off), data.length - off));
-        if (n <= 0) fail('write', `memfd ${name}`);
-        off += n;
-      }
+      for (let off = 0; off < data.length;) off += writeSync(fd, data, off);
       if (f.fcntl(fd, C.F_ADD_SEALS, C.F_SEAL_SEAL | C.F_SEAL_SHRINK | C.F_SEAL_GROW | C.F_SEAL_WRITE) !== 0) fail('fcntl', `F_ADD_SEALS memfd ${name}`);
     } catch (e) {
       f.close(fd);
