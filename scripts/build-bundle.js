@@ -23,7 +23,7 @@ const BUNDLE = path.join(dist, 'tsrun.bundle.js');
 const CACHE = path.join(dist, 'tsrun.bundle.cache');
 const LIGHT = path.join(dist, 'tsrun.light.js');
 const LIGHT_CACHE = path.join(dist, 'tsrun.light.cache');
-/** The modules of the commands the light bundle serves. */
+/** The modules of the commands the light bundle serves (bin/tsrun's LIGHT). */
 const LIGHT_ENTRIES = ['container/list.js', 'container/start.js', 'container/kill.js', 'container/delete.js'];
 
 function modules(dir, rel = '') {

@@ -906,7 +906,7 @@ const PHASES = [
  * wall time of those creates and of creates without --debug, alternated,
  * so the cost of the account itself shows.
  */
-function timingSection(b, count = 20) {
+function timingSection(b, floor, count = 20) {
   const rt = runtimes.find((r) => r.name === 'tsrun' && r.available);
   if (!rt) return ['(tsrun is not available: no timings.)'];
   const logFile = path.join(work, 'timing.log');
@@ -918,9 +918,9 @@ function timingSection(b, count = 20) {
       fs.writeFileSync(logFile, '');
       const flags = mode === 'debug' ? ['--debug', '--log', logFile, '--log-format', 'json'] : [];
       rt.live.add(id);
-      const [file, argv] = commandFor(rt, ['create', '--bundle', b.trueBundle, id]);
+      const [file, argv] = commandFor(rt, [...flags, 'create', '--bundle', b.trueBundle, id]);
       const t0 = nowNs();
-      const r = spawnSync(file, [...argv.slice(0, -4), ...flags, ...argv.slice(-4)], { stdio: [devnull, devnull, rt.errFd] });
+      const r = spawnSync(file, argv, { stdio: [devnull, devnull, rt.errFd] });
       const ms = msSince(t0);
       destroy(rt, id);
       if (r.status !== 0) return [`(create failed: ${errorLine(readText(rt.errFile))})`];
@@ -941,7 +941,8 @@ function timingSection(b, count = 20) {
     + 'require("fs").writeSync(1, JSON.stringify({ boot: p.nodeTiming.bootstrapComplete, end: p.now() }))';
   for (let i = 0; i < count; i++) {
     const t0 = nowNs();
-    const r = spawnSync('env', ['-u', 'NODE_EXTRA_CA_CERTS', '-u', 'NODE_OPTIONS', process.execPath, '-e', script], { stdio: [devnull, 'pipe', 'ignore'] });
+    // floor.bare's command, with this script in place of `0`.
+    const r = spawnSync(floor.bare.bin, [...floor.bare.args.slice(0, -1), script], { stdio: [devnull, 'pipe', 'ignore'] });
     const ms = msSince(t0);
     if (r.status !== 0) return ['(bare Node failed to report its clock)'];
     const { boot, end } = JSON.parse(r.stdout.toString());
@@ -1106,7 +1107,7 @@ async function main() {
       + 'before it checks that the init is gone (killContainer in its delete.go), hence its 100+ ms there and its low '
       + '50-container throughput; crun waits for the process instead.');
   }
-  const timing = !opts.only || opts.only.test('timing') ? timingSection(bundles) : null;
+  const timing = !opts.only || opts.only.test('timing') ? timingSection(bundles, floor) : null;
   const seccomp = !opts.only || opts.only.test('seccomp') ? seccompSection(bundles) : null;
   const md = report(results, floor, [...extra, ...varianceNotes(results)], seccomp, timing);
   process.stdout.write(md);

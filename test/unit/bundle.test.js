@@ -67,3 +67,10 @@ test('bin/tsrun reads the light bundle for state, list, kill, delete and start, 
   // A line the fast parser leaves to yargs: main.js's yargs commands load the same modules.
   assert.deepEqual(opened('kill', '--all=true', 'none', 'KILL'), ['tsrun.light.js']);
 });
+
+test('bin/tsrun knows the global flags that take a value as the command line does', () => {
+  const text = fs.readFileSync(tsrun, 'utf8');
+  const listed = JSON.parse(/const GLOBAL_VALUES = new Set\((\[[^\]]*\])\)/.exec(text)[1].replace(/'/g, '"'));
+  const { GLOBAL_VALUES } = require('../../dist/cli/fast');
+  assert.deepEqual(listed.sort(), [...GLOBAL_VALUES].map((f) => `--${f}`).sort());
+});
